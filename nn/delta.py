@@ -212,7 +212,9 @@ def softmax_cross_entropy(logits: Array, target: ArrayLike) -> tuple[float, Arra
     log_p = log_softmax(logits)  # (batch, K)
     batch = logits.shape[0]
     value = -float(np.sum(y * log_p)) / batch
-    return value, (np.exp(log_p) - y) / batch  # (batch, K)
+    with np.errstate(under="ignore"):
+        softmax = np.exp(log_p)  # (batch, K)
+    return value, (softmax - y) / batch  # (batch, K)
 
 
 Loss = Callable[[Array, ArrayLike], tuple[float, Array]]
