@@ -1,0 +1,7 @@
+"""The one error type of the data layer."""
+
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """A data file is missing, malformed, truncated, corrupt or fails its checksum."""
