@@ -1,0 +1,58 @@
+"""Fused loss primitives whose dedicated derivative is both faster and numerically safer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .primitive import register
+from .reductions import _log_softmax_forward
+
+
+def _per_row_cross_entropy(logits, target):
+    """−Σₖ tₖ log softmax(z)ₖ for each row: (batch, classes) -> (batch,)."""
+    log_probs = _log_softmax_forward(logits, axis=-1)  # (batch, classes)
+    if target.ndim == 1:  # integer labels
+        return -log_probs[np.arange(logits.shape[0]), target]
+    return -np.einsum("ij,ij->i", log_probs, target.astype(logits.dtype, copy=False))
+
+
+def _cross_entropy_forward(logits, *, target, reduction):
+    losses = _per_row_cross_entropy(logits, target)  # (batch,)
+    if reduction == "mean":
+        return np.asarray(losses.mean(), dtype=logits.dtype)
+    if reduction == "sum":
+        return np.asarray(losses.sum(), dtype=logits.dtype)
+    return losses
+
+
+def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
+    """cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z) − t)"""
+    (logits,) = inputs
+    n, classes = logits.shape
+    probs = xp.softmax(logits, axis=-1)  # (batch, classes)
+    if target.ndim == 1:
+        onehot = np.zeros((n, classes), dtype=xp.value(logits).dtype)
+        onehot[np.arange(n), target] = 1
+    else:
+        onehot = target.astype(xp.value(logits).dtype, copy=False)
+    if reduction == "mean":
+        g = g * (1.0 / n)
+    if reduction == "none":
+        g = g.reshape((n, 1))
+    return ((probs - onehot) * g,)
+
+
+def _softplus_forward(a):
+    # ln(1 + eᵃ) = max(a, 0) + ln(1 + e^−|a|): no overflow for large |a|.
+    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _softplus_vjp(g, out, inputs, needs, xp):
+    """softplus(a) = ln(1 + eᵃ);  ∂/∂a = g·σ(a)"""
+    return (g * xp.sigmoid(inputs[0]),)
+
+
+CROSS_ENTROPY = register(
+    "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp, "∂/∂z = g·(softmax(z) − t)"
+)
+SOFTPLUS = register("softplus", _softplus_forward, _softplus_vjp, "∂/∂a = g·σ(a)")

@@ -1,0 +1,117 @@
+"""Reductions and the normalised exponentials (softmax family).
+
+`axis` arrives normalised by the caller: a tuple of non-negative ints, or None for all axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .primitive import register
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over `axis` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _unreduce(g, shape, axis, keepdims, xp):
+    """Broadcast a reduced gradient back over the reduced axes: (kept...) -> shape."""
+    if not keepdims:
+        g = g.reshape(_kept_shape(shape, axis))
+    return xp.broadcast_to(g, shape)
+
+
+def _count(shape, axis) -> int:
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+
+
+def _sum_forward(a, *, axis, keepdims):
+    return np.sum(a, axis=axis, keepdims=keepdims)
+
+
+def _sum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
+    """sum(a) = Σ a;  ∂/∂a = g broadcast over the summed axes"""
+    return (_unreduce(g, inputs[0].shape, axis, keepdims, xp),)
+
+
+def _mean_forward(a, *, axis, keepdims):
+    return np.mean(a, axis=axis, keepdims=keepdims)
+
+
+def _mean_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
+    """mean(a) = Σ a / n;  ∂/∂a = g / n broadcast over the averaged axes"""
+    shape = inputs[0].shape
+    return (_unreduce(g * (1.0 / max(_count(shape, axis), 1)), shape, axis, keepdims, xp),)
+
+
+def _max_forward(a, *, axis, keepdims):
+    return np.max(a, axis=axis, keepdims=keepdims)
+
+
+def _min_forward(a, *, axis, keepdims):
+    return np.min(a, axis=axis, keepdims=keepdims)
+
+
+def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
+    """max(a) (or min);  ∂/∂a = g at the arg-extremum, split equally between ties"""
+    a = xp.value(inputs[0])
+    kept = xp.value(out).reshape(_kept_shape(a.shape, axis))
+    winners = a == kept
+    share = winners / winners.sum(axis=axis, keepdims=True)  # ties split the gradient
+    return (_unreduce(g, a.shape, axis, keepdims, xp) * share.astype(a.dtype, copy=False),)
+
+
+def _logsumexp_forward(a, *, axis, keepdims):
+    # Shift by the max so exp never overflows; an all −inf slice keeps a finite shift.
+    shift = np.max(a, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    total = np.sum(np.exp(a - shift), axis=axis, keepdims=True)
+    out = np.log(total) + shift
+    if keepdims:
+        return out
+    return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+
+
+def _logsumexp_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
+    """logsumexp(a) = ln Σ eᵃ;  ∂/∂a = g·softmax(a) = g·exp(a − lse)"""
+    (a,) = inputs
+    lse = _unreduce(out, a.shape, axis, keepdims, xp)
+    return (_unreduce(g, a.shape, axis, keepdims, xp) * xp.exp(a - lse),)
+
+
+def _softmax_forward(a, *, axis):
+    shifted = a - np.max(a, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _softmax_vjp(g, out, inputs, needs, xp, *, axis):
+    """softmax(a)ᵢ = eᵃⁱ / Σ eᵃ;  ∂/∂a = s·(g − Σ g·s)"""
+    return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+
+def _log_softmax_forward(a, *, axis):
+    shifted = a - np.max(a, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(g, out, inputs, needs, xp, *, axis):
+    """log_softmax(a) = a − logsumexp(a);  ∂/∂a = g − softmax(a)·Σ g"""
+    return (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+
+SUM = register("sum", _sum_forward, _sum_vjp, "∂/∂a = broadcast(g)")
+MEAN = register("mean", _mean_forward, _mean_vjp, "∂/∂a = broadcast(g)/n")
+MAX = register("max", _max_forward, _extremum_vjp, "∂/∂a = g at argmax (ties split)")
+MIN = register("min", _min_forward, _extremum_vjp, "∂/∂a = g at argmin (ties split)")
+LOGSUMEXP = register("logsumexp", _logsumexp_forward, _logsumexp_vjp, "∂/∂a = g·softmax(a)")
+SOFTMAX = register("softmax", _softmax_forward, _softmax_vjp, "∂/∂a = s·(g − Σ g·s)")
+LOG_SOFTMAX = register(
+    "log_softmax", _log_softmax_forward, _log_softmax_vjp, "∂/∂a = g − softmax(a)·Σ g"
+)
