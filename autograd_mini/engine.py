@@ -7,6 +7,7 @@ Every walk is iterative (an explicit stack), so graph depth is limited only by m
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -81,78 +82,133 @@ def run_backward(
     Without `inputs`, gradients accumulate into leaves' `.grad` (and into non-leaves that
     called `retain_grad()`). With `inputs`, their gradients are returned instead and no
     `.grad` is touched (this is `am.grad`).
-    """
-    order = topological_order(roots)
-    pending: dict[int, Any] = {}
-    for root, g in zip(roots, grad_roots):
-        key = id(root)
-        pending[key] = g if key not in pending else pending[key] + g
 
+    Order: every recorded node carries the tick of a global clock taken when it was created,
+    and a node is always created after its parents. Popping pending nodes from a max-heap on
+    that tick therefore visits each node after all of its consumers, so its gradient is
+    complete when its VJP runs. Discovery and processing share one pass, with no recursion
+    and no separate topological sort.
+    """
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Any] = [None] * len(inputs) if inputs is not None else []
+    pending: dict[int, Any] = {}  # id(tensor) -> gradient summed so far
+    leaves: dict[int, Tensor] = {}
+    heap: list[tuple[int, int, Tensor]] = []
+    for root, g in zip(roots, grad_roots):
+        if not root.requires_grad:
+            continue
+        key = id(root)
+        if key in pending:
+            pending[key] = pending[key] + g
+            continue
+        pending[key] = g
+        if root._node is None:
+            leaves[key] = root
+        else:
+            heapq.heappush(heap, (-root._node[3], key, root))
+
     xp = backend.TENSOR if create_graph else backend.NUMPY
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph  # first-order backward records nothing
     try:
-        for tensor in reversed(order):
-            g = pending.pop(id(tensor), None)
-            if g is None:
-                continue  # no path from the roots carries a gradient here
+        while heap:
+            tensor = heapq.heappop(heap)[2]
+            g = pending.pop(id(tensor))
             if wanted is not None:
                 slot = wanted.get(id(tensor))
                 if slot is not None:
                     results[slot] = g
-            node = tensor._node
-            if node is None:
-                if wanted is None:
-                    _accumulate_grad(tensor, g, create_graph)
-                continue
-            if wanted is None and getattr(tensor, "_retains_grad", False):
+            elif getattr(tensor, "_retains_grad", False):
                 _accumulate_grad(tensor, g, create_graph)
-            _propagate(tensor, node, g, pending, xp, create_graph)
+            node = tensor._node
+            parents = node[2]
+            if parents is None:
+                _raise_freed(node[0])
+            grads = _vjp(tensor, node, g, xp, create_graph)
+            if not retain_graph:
+                # Drop the edges now: the intermediate arrays can be released as we go, and a
+                # second backward finds the op recorded but its inputs gone, and says so.
+                tensor._node = (node[0], node[1], None, node[3])
+            for parent, gp in zip(parents, grads):
+                if gp is None or not parent.requires_grad:
+                    continue
+                shape = parent.data.shape
+                if gp.shape != shape:
+                    gp = _reduce_to(gp, shape, node[0])
+                if gp.dtype != parent.data.dtype:
+                    gp = xp.astype(gp, parent.data.dtype)
+                if STATE.anomaly:
+                    _check_finite_gradient(node[0], tensor, gp)
+                key = id(parent)
+                existing = pending.get(key)
+                if existing is not None:
+                    pending[key] = existing + gp
+                    continue
+                pending[key] = gp
+                parent_node = parent._node
+                if parent_node is None:
+                    leaves[key] = parent
+                else:
+                    heapq.heappush(heap, (-parent_node[3], key, parent))
+        for key, leaf in leaves.items():
+            g = pending[key]
+            if wanted is not None:
+                slot = wanted.get(key)
+                if slot is not None:
+                    results[slot] = g
+            else:
+                _accumulate_grad(leaf, g, create_graph)
     finally:
         STATE.grad_enabled = previous_mode
-    if not retain_graph:
-        _free_graph(order)
     return results if inputs is not None else None
 
 
-def _propagate(tensor, node, g, pending, xp, create_graph) -> None:
-    """Apply one node's VJP and add the results to its parents' pending gradients."""
+def _vjp(tensor: Tensor, node: tuple, g: Any, xp: Any, create_graph: bool) -> tuple:
+    """Run one node's VJP after checking that none of its saved values changed in place."""
     prim, params, parents, clock = node
-    if parents is None:
-        raise AutogradError(
-            f"backward through '{prim.name}' a second time: its saved values were freed by the "
-            "first backward. Pass retain_graph=True to the first backward (or am.grad) if you "
-            "need to backpropagate through the same graph twice."
-        )
-    if tensor._version > clock or any(p._version > clock for p in parents):
-        _raise_mutated(tensor, prim, parents, clock)
-    needs = tuple(p.requires_grad for p in parents)
+    if len(parents) == 1:
+        (a,) = parents
+        if a._version > clock or tensor._version > clock:
+            _raise_mutated(tensor, prim, parents, clock)
+        needs: tuple[bool, ...] = (a.requires_grad,)
+        arrays: tuple = (a.data,)
+    elif len(parents) == 2:
+        a, b = parents
+        if a._version > clock or b._version > clock or tensor._version > clock:
+            _raise_mutated(tensor, prim, parents, clock)
+        needs = (a.requires_grad, b.requires_grad)
+        arrays = (a.data, b.data)
+    else:
+        if tensor._version > clock or any(p._version > clock for p in parents):
+            _raise_mutated(tensor, prim, parents, clock)
+        needs = tuple(p.requires_grad for p in parents)
+        arrays = tuple(p.data for p in parents)
     if create_graph:
         from .tensor import apply
 
-        inputs, out = parents, apply(prim, parents, params)
-    else:
-        inputs, out = tuple(p.data for p in parents), tensor.data
-    grads = prim.vjp(g, out, inputs, needs, xp, **params)
-    for parent, gp in zip(parents, grads):
-        if gp is None or not parent.requires_grad:
-            continue
-        if gp.shape != parent.shape:
-            gp = sum_to_shape(gp, parent.shape)
-            if gp.shape != parent.shape:
-                raise ShapeError(
-                    f"{prim.name} backward: gradient of shape {gp.shape} does not fit its input "
-                    f"of shape {parent.shape}"
-                )
-        if gp.dtype != parent.dtype:
-            gp = xp.astype(gp, parent.dtype)
-        if STATE.anomaly:
-            _check_finite_gradient(prim, tensor, gp)
-        key = id(parent)
-        existing = pending.get(key)
-        pending[key] = gp if existing is None else existing + gp
+        # Recompute the output as a function of the parents, so that VJPs using `out`
+        # (exp, tanh, softmax, ...) stay differentiable with respect to the inputs.
+        return prim.vjp(g, apply(prim, parents, params), parents, needs, xp, **params)
+    return prim.vjp(g, tensor.data, arrays, needs, xp, **params)
+
+
+def _reduce_to(gp: Any, shape: tuple[int, ...], prim: Any) -> Any:
+    """Sum a broadcast gradient back to its input's shape, or say which op got it wrong."""
+    reduced = sum_to_shape(gp, shape)
+    if reduced.shape != shape:
+        raise ShapeError(
+            f"{prim.name} backward: gradient of shape {gp.shape} does not fit its input of "
+            f"shape {shape}"
+        )
+    return reduced
+
+
+def _raise_freed(prim: Any) -> None:
+    raise AutogradError(
+        f"backward through '{prim.name}' a second time: its saved values were freed by the "
+        "first backward. Pass retain_graph=True to the first backward (or am.grad) if you "
+        "need to backpropagate through the same graph twice."
+    )
 
 
 def _accumulate_grad(tensor: Tensor, g: Any, create_graph: bool) -> None:
@@ -166,18 +222,6 @@ def _accumulate_grad(tensor: Tensor, g: Any, create_graph: bool) -> None:
         tensor.grad = np.array(g, dtype=tensor.dtype, copy=True)
     else:
         tensor.grad = tensor.grad + g
-
-
-def _free_graph(order: list[Tensor]) -> None:
-    """Drop the parents of every interior node so intermediate arrays can be released.
-
-    The op stays recorded, so a second backward raises a clear error instead of silently
-    producing a wrong or doubled gradient.
-    """
-    for tensor in order:
-        node = tensor._node
-        if node is not None and node[2] is not None:
-            tensor._node = (node[0], node[1], None, node[3])
 
 
 def _raise_mutated(tensor, prim, parents, clock) -> None:

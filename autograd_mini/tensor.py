@@ -189,36 +189,36 @@ class Tensor:
 
     # ---- arithmetic (Tensor or scalar/array on either side) -----------------------------
     def __add__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.ADD, (self, _operand(other, self)), _NO_PARAMS)
+        return apply_binary(ops.ADD, self, _operand(other, self))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.ADD, (_operand(other, self), self), _NO_PARAMS)
+        return apply_binary(ops.ADD, _operand(other, self), self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.SUB, (self, _operand(other, self)), _NO_PARAMS)
+        return apply_binary(ops.SUB, self, _operand(other, self))
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.SUB, (_operand(other, self), self), _NO_PARAMS)
+        return apply_binary(ops.SUB, _operand(other, self), self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.MUL, (self, _operand(other, self)), _NO_PARAMS)
+        return apply_binary(ops.MUL, self, _operand(other, self))
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.MUL, (_operand(other, self), self), _NO_PARAMS)
+        return apply_binary(ops.MUL, _operand(other, self), self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.DIV, (self, _operand(other, self)), _NO_PARAMS)
+        return apply_binary(ops.DIV, self, _operand(other, self))
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.DIV, (_operand(other, self), self), _NO_PARAMS)
+        return apply_binary(ops.DIV, _operand(other, self), self)
 
     def __pow__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             return apply(ops.POWER_SCALAR, (self,), {"exponent": other})
-        return apply(ops.POW, (self, _operand(other, self)), _NO_PARAMS)
+        return apply_binary(ops.POW, self, _operand(other, self))
 
     def __rpow__(self, other: ArrayLike) -> Tensor:
-        return apply(ops.POW, (_operand(other, self), self), _NO_PARAMS)
+        return apply_binary(ops.POW, _operand(other, self), self)
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
         return F.matmul(self, other)
@@ -227,7 +227,7 @@ class Tensor:
         return F.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return apply(ops.NEG, (self,), _NO_PARAMS)
+        return apply_unary(ops.NEG, self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -329,25 +329,25 @@ class Tensor:
         return F.min(self, axis, keepdims)
 
     def exp(self) -> Tensor:
-        return apply(ops.EXP, (self,), _NO_PARAMS)
+        return apply_unary(ops.EXP, self)
 
     def log(self) -> Tensor:
-        return apply(ops.LOG, (self,), _NO_PARAMS)
+        return apply_unary(ops.LOG, self)
 
     def sqrt(self) -> Tensor:
-        return apply(ops.SQRT, (self,), _NO_PARAMS)
+        return apply_unary(ops.SQRT, self)
 
     def abs(self) -> Tensor:
-        return apply(ops.ABS, (self,), _NO_PARAMS)
+        return apply_unary(ops.ABS, self)
 
     def tanh(self) -> Tensor:
-        return apply(ops.TANH, (self,), _NO_PARAMS)
+        return apply_unary(ops.TANH, self)
 
     def sigmoid(self) -> Tensor:
-        return apply(ops.SIGMOID, (self,), _NO_PARAMS)
+        return apply_unary(ops.SIGMOID, self)
 
     def relu(self) -> Tensor:
-        return apply(ops.RELU, (self,), _NO_PARAMS)
+        return apply_unary(ops.RELU, self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return F.leaky_relu(self, negative_slope)
@@ -356,7 +356,7 @@ class Tensor:
         return F.elu(self, alpha)
 
     def softplus(self) -> Tensor:
-        return apply(ops.SOFTPLUS, (self,), _NO_PARAMS)
+        return apply_unary(ops.SOFTPLUS, self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         return F.clip(self, min, max)
@@ -393,13 +393,26 @@ def _raw(value: ArrayLike) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
+# Python numbers used as operands, wrapped once per (value, dtype): `y * 2.0` in a loop then
+# costs a dict lookup instead of an array and a Tensor allocation per op.
+_SCALAR_CONSTANTS: dict[tuple[float, str], Tensor] = {}
+
+
 def _operand(value: ArrayLike, like: Tensor) -> Tensor:
     """Wrap a scalar or array as a constant. Python numbers and integer arrays take `like`'s
     floating dtype, so `x32 * 2` stays float32."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
-        return Tensor._make(np.asarray(value, dtype=like.data.dtype), False)
+        key = (value, like.data.dtype.char)
+        constant = _SCALAR_CONSTANTS.get(key)
+        if constant is None:
+            if len(_SCALAR_CONSTANTS) >= 4096:  # bounded: loops over many values stay cheap
+                _SCALAR_CONSTANTS.clear()
+            constant = Tensor._make(np.asarray(value, dtype=like.data.dtype), False)
+            constant.data.flags.writeable = False  # shared by every op that used this value
+            _SCALAR_CONSTANTS[key] = constant
+        return constant
     array = np.asarray(value)
     if array.dtype.kind not in "f":
         if array.dtype.kind not in "biu":
@@ -426,16 +439,42 @@ def apply(prim: ops.Primitive, inputs: Sequence[Tensor], params: dict[str, Any])
         data = prim.forward(*[t.data for t in inputs], **params)
     except (ValueError, IndexError, TypeError) as exc:
         raise _forward_error(prim, inputs, exc) from exc
-    if STATE.grad_enabled:
-        for t in inputs:
-            if t.requires_grad:
-                out = Tensor._make(data, True)
-                CLOCK.tick += 1
-                out._node = (prim, params, tuple(inputs), CLOCK.tick)
-                if STATE.anomaly:
-                    _check_forward_anomaly(prim, out)
-                return out
-    out = Tensor._make(data, False)
+    return _record(prim, data, tuple(inputs), params,
+                   any(t.requires_grad for t in inputs))
+
+
+def apply_unary(prim: ops.Primitive, a: Tensor) -> Tensor:
+    """`apply` for a one-input op without parameters (the hot path of elementwise math)."""
+    try:
+        data = prim.forward(a.data)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise _forward_error(prim, (a,), exc) from exc
+    return _record(prim, data, (a,), _NO_PARAMS, a.requires_grad)
+
+
+def apply_binary(prim: ops.Primitive, a: Tensor, b: Tensor) -> Tensor:
+    """`apply` for a two-input op without parameters (the hot path of + − × ÷)."""
+    try:
+        data = prim.forward(a.data, b.data)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise _forward_error(prim, (a, b), exc) from exc
+    return _record(prim, data, (a, b), _NO_PARAMS, a.requires_grad or b.requires_grad)
+
+
+def _record(prim: ops.Primitive, data: np.ndarray, parents: tuple, params: dict,
+            any_requires_grad: bool) -> Tensor:
+    """Wrap an op's output; link it to its parents when gradients will be needed."""
+    out = object.__new__(Tensor)  # skips __init__: the data is already a checked array
+    out.data = data
+    out.grad = None
+    out._version = 0
+    if any_requires_grad and STATE.grad_enabled:
+        out.requires_grad = True
+        CLOCK.tick += 1
+        out._node = (prim, params, parents, CLOCK.tick)
+    else:
+        out.requires_grad = False
+        out._node = None
     if STATE.anomaly:
         _check_forward_anomaly(prim, out)
     return out
