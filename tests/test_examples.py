@@ -1,0 +1,46 @@
+"""Smoke-run every numbered example with --quick and check the numbers it returns."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(stem: str) -> ModuleType:
+    """Import examples/<stem>.py by path (its name starts with a digit, so no plain import)."""
+    path = EXAMPLES / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_example(stem: str, *args: str) -> dict[str, Any]:
+    """Call the example's main with --quick plus `args` and return its result dict."""
+    return load_example(stem).main(["--quick", *args])
+
+
+def test_01_four_methods_agree_and_the_misprint_does_not() -> None:
+    result = run_example("01_two_layer_scalar_by_hand")
+    grads = result["grads"]
+    assert result["max_diff"] < 1e-8
+    for name in ("w1", "b1", "w2", "b2"):
+        assert grads["autograd"][name] == pytest.approx(grads["by hand"][name], abs=1e-14)
+        assert grads["delta eqs"][name] == pytest.approx(grads["by hand"][name], abs=1e-14)
+    assert result["worked_example_diff"] < 1e-14
+    # The formula without w2 is off by the factor w2 = -2: wrong sign, half the size.
+    assert result["wrong_error"] > 1e-3
+    assert result["wrong_dC_dw1"] * result["point"]["w2"] == pytest.approx(grads["by hand"]["w1"])
+
+
+def test_01_random_point_also_agrees() -> None:
+    result = run_example("01_two_layer_scalar_by_hand", "--seed", "7")
+    assert result["max_diff"] < 1e-8
+    assert result["wrong_error"] > 1e-6
