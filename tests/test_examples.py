@@ -44,3 +44,15 @@ def test_01_random_point_also_agrees() -> None:
     result = run_example("01_two_layer_scalar_by_hand", "--seed", "7")
     assert result["max_diff"] < 1e-8
     assert result["wrong_error"] > 1e-6
+
+
+def test_03_delta_equations_match_autograd_to_rounding() -> None:
+    result = run_example("03_delta_equations_vs_autograd")
+    assert result["layers"] == 5
+    assert result["classifier_max_abs"] < 1e-10
+    assert result["regressor_max_abs"] < 1e-10
+    assert result["classifier_max_rel"] < 1e-12
+    assert result["regressor_max_rel"] < 1e-12
+    assert result["loss_gap"] < 1e-10
+    # The deliberately broken equation (2) is caught: off by order one, not by rounding.
+    assert result["bug_rel"] > 1e-2
