@@ -50,6 +50,8 @@ def _power_scalar_forward(a, *, exponent):
 def _power_scalar_vjp(g, out, inputs, needs, xp, *, exponent):
     """power(a; p) = a^p for a constant p;  ∂/∂a = g·p·a^(p−1)"""
     (a,) = inputs
+    if exponent == 0:  # a⁰ is constant; the general formula gives 0·a⁻¹ = NaN at a = 0
+        return (g * 0.0,)
     if exponent == 2:
         return (g * (a * 2.0),)
     return (g * (a ** (exponent - 1) * exponent),)
