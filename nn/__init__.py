@@ -1,0 +1,44 @@
+"""nn: neural-network layers, losses, initialisers and checkpoints on top of autograd_mini.
+
+PyTorch-familiar names, numpy vocabulary (`axis`), one sample per row, weights shaped (in, out):
+
+    import nn
+    model = nn.Sequential(nn.Linear(2, 16, rng=0), nn.ReLU(), nn.Linear(16, 2, rng=1))
+    loss = nn.CrossEntropyLoss()(model(X), labels)
+    loss.backward()
+"""
+
+from . import data, delta, functional, init, optim
+from .activations import (
+    ELU,
+    GELU,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .dropout import Dropout
+from .layers import Dense, Linear
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+)
+from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .normalization import BatchNorm1d
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense",
+    "Dropout", "ELU", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss", "LeakyReLU",
+    "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
+    "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "data",
+    "delta", "functional", "init", "optim",
+]

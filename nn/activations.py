@@ -1,0 +1,197 @@
+"""Activation functions, as functions and as parameter-free modules (elementwise unless noted).
+
+Most are single engine primitives (sigmoid, tanh, relu, ...); GELU and SiLU are composed from
+Tensor ops, so their derivatives come from the engine. All keep the input's shape and dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import autograd_mini as am
+from autograd_mini import Tensor
+
+from .module import Module
+
+__all__ = [
+    "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax",
+    "Softplus", "Tanh", "elu", "gelu", "identity", "leaky_relu", "log_softmax", "relu", "sigmoid",
+    "silu", "softmax", "softplus", "tanh",
+]
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+# ---- functions -------------------------------------------------------------------------------
+def sigmoid(x: Any) -> Tensor:
+    """σ(x) = 1 / (1 + e⁻ˣ)."""
+    return am.sigmoid(x)
+
+
+def tanh(x: Any) -> Tensor:
+    """tanh(x)."""
+    return am.tanh(x)
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0); relu'(0) = 0."""
+    return am.relu(x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope·x."""
+    return am.leaky_relu(x, negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x if x > 0 else α(eˣ − 1)."""
+    return am.elu(x, alpha)
+
+
+def softplus(x: Any, beta: float = 1.0) -> Tensor:
+    """ln(1 + e^(βx)) / β, stable for any x."""
+    if beta == 1.0:
+        return am.softplus(x)
+    return am.softplus(am.as_tensor(x) * beta) * (1.0 / beta)
+
+
+def gelu(x: Any) -> Tensor:
+    """Tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's approximate='tanh'."""
+    t = am.as_tensor(x)
+    inner = (t + t * t * t * 0.044715) * _GELU_C
+    return t * (am.tanh(inner) + 1.0) * 0.5
+
+
+def silu(x: Any) -> Tensor:
+    """x·σ(x) (also called swish)."""
+    t = am.as_tensor(x)
+    return t * am.sigmoid(t)
+
+
+def identity(x: Any) -> Tensor:
+    """x, unchanged."""
+    return am.as_tensor(x)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """eˣ / Σ eˣ along `axis`."""
+    return am.softmax(x, axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x − logsumexp(x) along `axis`."""
+    return am.log_softmax(x, axis)
+
+
+# ---- modules ---------------------------------------------------------------------------------
+class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e⁻ˣ)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return am.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh(x)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return am.tanh(x)
+
+
+class ReLU(Module):
+    """max(x, 0)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return am.relu(x)
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope·x."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Tensor:
+        return am.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x if x > 0 else α(eˣ − 1)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, x: Any) -> Tensor:
+        return am.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    """ln(1 + e^(βx)) / β."""
+
+    def __init__(self, beta: float = 1.0) -> None:
+        super().__init__()
+        self.beta = float(beta)
+
+    def forward(self, x: Any) -> Tensor:
+        return softplus(x, self.beta)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}"
+
+
+class GELU(Module):
+    """Gaussian error linear unit, tanh approximation (see `gelu`)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return gelu(x)
+
+
+class SiLU(Module):
+    """x·σ(x)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return silu(x)
+
+
+class Identity(Module):
+    """Returns its input unchanged."""
+
+    def forward(self, x: Any) -> Tensor:
+        return am.as_tensor(x)
+
+
+class Softmax(Module):
+    """eˣ / Σ eˣ along `axis` (default: the last, i.e. over classes for (batch, classes))."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return am.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Module):
+    """x − logsumexp(x) along `axis`."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        return am.log_softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"

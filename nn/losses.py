@@ -1,0 +1,185 @@
+"""Loss functions, as functions and as modules: `loss(input, target)` -> Tensor.
+
+`reduction` is 'mean' (default), 'sum' or 'none' (per-element, or per-row for cross-entropy).
+MSE also offers 'half_sum', the lecture's C = ½ Σ (ŷ − y)², whose gradient is plainly ŷ − y.
+Elementwise losses demand input and target of exactly the same shape: an (N,) target against
+an (N, 1) prediction would broadcast to (N, N) and silently train on the wrong thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_mini as am
+from autograd_mini import ShapeError, Tensor
+
+from .module import Module
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss",
+    "l1_loss", "mse_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+_MSE_REDUCTIONS = (*_REDUCTIONS, "half_sum")
+_LOG_FLOOR = -100.0  # PyTorch's clamp for log(p) in BCELoss: finite loss at p = 0 or 1
+
+
+def _pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Input as a Tensor, target as a Tensor of the same dtype and exactly the same shape."""
+    x = am.as_tensor(input)
+    if not isinstance(target, Tensor):
+        y = Tensor(np.asarray(target, dtype=x.dtype))
+    elif target.dtype != x.dtype:
+        y = am.astype(target, x.dtype)
+    else:
+        y = target
+    if x.shape != y.shape:
+        hint = ""
+        if x.size == y.size:
+            hint = f"; reshape the target, e.g. target.reshape{x.shape}"
+        raise ShapeError(f"{name}: input has shape {x.shape} but target has shape {y.shape}; "
+                         f"they must be equal (no broadcasting){hint}")
+    return x, y
+
+
+def _reduce(name: str, losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    allowed = _MSE_REDUCTIONS if name == "mse_loss" else _REDUCTIONS
+    raise ValueError(f"{name}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """(ŷ − y)² reduced by mean | sum | none | half_sum (= ½ Σ, the lecture's cost)."""
+    x, y = _pair("mse_loss", input, target)
+    diff = x - y
+    squares = diff * diff
+    if reduction == "half_sum":
+        return squares.sum() * 0.5
+    return _reduce("mse_loss", squares, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """|ŷ − y| reduced (gradient sign(ŷ − y), 0 at 0)."""
+    x, y = _pair("l1_loss", input, target)
+    return _reduce("l1_loss", am.abs(x - y), reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """½d² for |d| ≤ δ, δ(|d| − ½δ) beyond, with d = ŷ − y."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x, y = _pair("huber_loss", input, target)
+    size = am.abs(x - y)
+    # With q = min(|d|, δ): ½q² + δ(|d| − q) equals both branches and is smooth at |d| = δ.
+    quadratic = am.clip(size, max=delta)
+    return _reduce("huber_loss", quadratic * quadratic * 0.5 + (size - quadratic) * delta,
+                   reduction)
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """−Σₖ tₖ log softmax(z)ₖ per row from logits z (batch, classes); target: integer labels
+    (batch,) or probabilities / one-hot rows (batch, classes). Fused and stable."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got "
+                         f"{reduction!r}")
+    return am.cross_entropy(input, target, reduction)
+
+
+def _log_clamped(p: Tensor) -> Tensor:
+    # log(0) would be −inf (and warn); the smallest subnormal keeps log finite (≈ −103 in
+    # float32, −744 in float64), and the floor makes it exactly PyTorch's −100.
+    tiny = float(np.finfo(p.dtype).smallest_subnormal)
+    return am.maximum(am.log(am.clip(p, min=tiny)), _LOG_FLOOR)
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """−[y log p + (1 − y) log(1 − p)] on probabilities p ∈ [0, 1]; logs floored at −100."""
+    p, y = _pair("binary_cross_entropy", input, target)
+    if p.size and (p.data.min() < 0 or p.data.max() > 1):
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got "
+                         f"range [{p.data.min()}, {p.data.max()}]; use "
+                         "binary_cross_entropy_with_logits for raw scores")
+    losses = -(y * _log_clamped(p) + (1.0 - y) * _log_clamped(1.0 - p))
+    return _reduce("binary_cross_entropy", losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE of σ(z) computed from logits z as softplus(z) − z·y: stable for any z."""
+    z, y = _pair("binary_cross_entropy_with_logits", input, target)
+    return _reduce("binary_cross_entropy_with_logits", am.softplus(z) - z * y, reduction)
+
+
+class _Loss(Module):
+    _allowed: tuple[str, ...] = _REDUCTIONS
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in self._allowed:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{self._allowed}, got {reduction!r}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Squared error (ŷ − y)²; reduction='half_sum' gives the lecture's C = ½ Σ (ŷ − y)²."""
+
+    _allowed = _MSE_REDUCTIONS
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """Absolute error |ŷ − y|."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Quadratic within `delta` of the target, linear beyond."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        if delta <= 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        self.delta = float(delta)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return huber_loss(input, target, self.reduction, self.delta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy from logits (batch, classes); labels (batch,) or probabilities."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return am.cross_entropy(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities (after a sigmoid)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return binary_cross_entropy(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits: sigmoid and log fused, stable for any logit."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.reduction)

@@ -1,0 +1,344 @@
+"""Module, Parameter, Sequential and ModuleList: parameters found by walking attributes.
+
+A module's members are its attributes, in assignment order: Parameters, sub-Modules, buffers
+registered with `register_buffer`, and lists or tuples of Parameters or Modules. Nothing is
+hidden behind `__getattr__`/`__setattr__`, so a misspelt attribute fails the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+import autograd_mini as am
+from autograd_mini import Tensor
+from autograd_mini.scope import record_call
+
+__all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "Sequential"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module owns and trains: requires_grad=True, floating dtype."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None) -> None:
+        super().__init__(data, dtype=dtype)
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"Parameter: needs a floating dtype, got {self.data.dtype}")
+        self.requires_grad_(requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor"):]
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` skipped: keys the model has but the state lacks,
+    and keys the state has but the model does not."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _tensor_array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+class Module:
+    """Base class of every layer and model: override `forward`; call the module itself.
+
+    `training` is True until `eval()`; parameters, buffers and children are discovered from
+    attributes, so subclasses need not call `super().__init__()` unless they register buffers.
+    """
+
+    training: bool = True
+    _buffer_names: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.training = True
+
+    # ---- calling -------------------------------------------------------------------------
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses override this."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        output = self.forward(*inputs, **kwargs)
+        record_call(self, inputs, output)  # one global read unless graphs are being drawn
+        return output
+
+    # ---- members -------------------------------------------------------------------------
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Attach non-trained state (e.g. running statistics) saved in `state_dict`; None is
+        allowed and skipped."""
+        if not name.isidentifier():
+            raise ValueError(f"register_buffer: {name!r} is not a valid attribute name")
+        if value is not None and not isinstance(value, Tensor):
+            value = Tensor(np.asarray(value), dtype=np.asarray(value).dtype)
+        if isinstance(value, Parameter):
+            raise TypeError(f"register_buffer: {name!r} is a Parameter; assign it instead")
+        setattr(self, name, value)
+        if name not in self._buffer_names:
+            self._buffer_names = (*self._buffer_names, name)
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """Direct members in assignment order: (name, Parameter | Module | buffer Tensor)."""
+        buffers = self._buffer_names
+        for name, value in vars(self).items():
+            if isinstance(value, (Parameter, Module)):
+                yield name, value
+            elif name in buffers:
+                if value is not None:
+                    yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, (Parameter, Module)):
+                        yield f"{name}.{i}", item
+
+    def _walk(self, prefix: str, seen: set[int]) -> Iterator[tuple[str, str, Any]]:
+        """(kind, dotted path, object) for every member below, each object once."""
+        for name, value in self._members():
+            if id(value) in seen:
+                continue  # shared parameter or module: reported under its first name only
+            seen.add(id(value))
+            path = prefix + name
+            if isinstance(value, Module):
+                yield "module", path, value
+                yield from value._walk(path + ".", seen)
+            else:
+                yield ("parameter" if isinstance(value, Parameter) else "buffer"), path, value
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """(dotted path, parameter) pairs in assignment order, shared parameters once."""
+        for kind, path, value in self._walk("", {id(self)}):
+            if kind == "parameter":
+                yield path, value
+
+    def parameters(self) -> Iterator[Parameter]:
+        """Every parameter once, in the order of `named_parameters`."""
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        """(dotted path, buffer) pairs for registered non-None buffers."""
+        for kind, path, value in self._walk("", {id(self)}):
+            if kind == "buffer":
+                yield path, value
+
+    def buffers(self) -> Iterator[Tensor]:
+        """Every registered buffer once."""
+        for _, b in self.named_buffers():
+            yield b
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules with their attribute names (list items as `name.i`)."""
+        seen: set[int] = set()
+        for name, value in self._members():
+            if isinstance(value, Module) and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def children(self) -> Iterator[Module]:
+        """Direct sub-modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """This module (path '') and every descendant, depth-first in assignment order."""
+        yield "", self
+        for kind, path, value in self._walk("", {id(self)}):
+            if kind == "module":
+                yield path, value
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every descendant."""
+        for _, m in self.named_modules():
+            yield m
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """Number of scalar parameters (each shared parameter counted once)."""
+        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    # ---- modes and gradients ---------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and in every descendant (affects Dropout, BatchNorm)."""
+        for m in self.modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: same as `train(False)`."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget accumulated gradients: `grad = None` (default) or zero-filled in place."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            elif isinstance(p.grad, np.ndarray):
+                p.grad.fill(0)
+            else:
+                p.grad = np.zeros_like(p.data)
+
+    # ---- state -----------------------------------------------------------------------------
+    def _state_entries(self) -> dict[str, Tensor]:
+        return {path: value for kind, path, value in self._walk("", {id(self)})
+                if kind != "module"}
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A snapshot {dotted path: array copy} of parameters and buffers, in walk order."""
+        return {path: value.data.copy() for path, value in self._state_entries().items()}
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy arrays into parameters and buffers in place (cast to their dtype).
+
+        Every key is checked before anything is copied: missing or unexpected keys (when
+        strict) and shape mismatches (always) raise one ValueError that names all of them.
+        """
+        own = self._state_entries()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        arrays: dict[str, np.ndarray] = {}
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            array = _tensor_array(state_dict[key])
+            if array.shape != target.shape:
+                mismatched.append(f"{key!r}: checkpoint {array.shape}, model {target.shape}")
+            elif array.dtype.kind not in "biuf":
+                mismatched.append(f"{key!r}: checkpoint dtype {array.dtype} is not numeric")
+            else:
+                arrays[key] = array
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        if mismatched:
+            problems.append("mismatched entries: " + "; ".join(mismatched))
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + ", ".join(problems))
+        with am.no_grad():
+            for key, array in arrays.items():
+                own[key].copy_(array)  # in place: optimizers keep referring to the same tensors
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- printing --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """Constructor arguments shown inside the parentheses of `repr`."""
+        return ""
+
+    def _repr_lines(self) -> str:
+        children = list(self.named_children())
+        own = sum(p.size for name, p in self._members() if isinstance(p, Parameter))
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, child in children:
+            count = child.num_parameters()
+            note = f"  # {count:,} params" if count else ""
+            first, *rest = child._repr_lines().split("\n")
+            lines.append(f"  ({name}): {first}{note}")  # the count follows the child's head
+            lines.extend("  " + line for line in rest)
+        if own:
+            lines.append(f"  # {own:,} own params")
+        return "\n".join(lines) + "\n)"
+
+    def __repr__(self) -> str:
+        total = self.num_parameters()
+        text = self._repr_lines()
+        return f"{text}  # {total:,} parameters" if total or list(self.children()) else text
+
+
+class Sequential(Module):
+    """Modules applied in order: `Sequential(Linear(2, 8), ReLU(), Linear(8, 1))(x)`."""
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, "
+                                "not a Module")
+        self.layers: list[Module] = list(layers)
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def append(self, layer: Module) -> Sequential:
+        """Add a module at the end."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got {type(layer).__name__}")
+        self.layers.append(layer)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent discovers (paths `name.0`, `name.1`)."""
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        self.items: list[Module] = []
+        for m in modules:
+            self.append(m)
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        for i, m in enumerate(self.items):
+            yield str(i), m
+
+    def append(self, module: Module) -> ModuleList:
+        """Add a module at the end."""
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+        self.items.append(module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add several modules at the end."""
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ModuleList(self.items[index])
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.items)
+
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleList holds modules; iterate over it and call them")

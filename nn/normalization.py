@@ -1,0 +1,127 @@
+"""Batch normalisation over the batch axis, composed from Tensor ops (no hand-written backward)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_mini as am
+from autograd_mini import ShapeError, Tensor
+
+from .module import Module, Parameter
+
+__all__ = ["BatchNorm1d", "batch_norm"]
+
+
+def batch_norm(
+    x: Any, running_mean: Tensor | None, running_var: Tensor | None,
+    weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+    momentum: float = 0.1, eps: float = 1e-5,
+) -> Tensor:
+    """γ (x − μ) / √(σ² + ε) + β per feature of x (batch, features).
+
+    Training (or no running stats): μ, σ² are the batch mean and biased variance, and the
+    running stats (if given) move toward the batch mean and *unbiased* variance by `momentum`,
+    as in PyTorch. Evaluation: μ, σ² are the running stats.
+    """
+    t = am.as_tensor(x)
+    if t.ndim != 2:
+        raise ShapeError(f"batch_norm: expected input (batch, features), got shape {t.shape}")
+    if training or running_mean is None or running_var is None:
+        n = t.shape[0]
+        if n < 2 and training:
+            raise ValueError(f"batch_norm: training needs more than 1 sample per feature, got "
+                             f"input of shape {t.shape}")
+        mean = t.mean(axis=0)  # (features,)
+        centered = t - mean  # (batch, features)
+        var = (centered * centered).mean(axis=0)  # (features,) biased, as used to normalise
+        normalized = centered * (var + eps) ** -0.5  # (batch, features)
+        if training and running_mean is not None and running_var is not None:
+            with am.no_grad():
+                unbiased = var.data * (n / (n - 1))
+                running_mean.copy_(running_mean.data * (1 - momentum) + mean.data * momentum)
+                running_var.copy_(running_var.data * (1 - momentum) + unbiased * momentum)
+        if weight is not None:
+            normalized = normalized * weight
+        return normalized if bias is None else normalized + bias
+    # Evaluation: fold the fixed statistics into one scale and shift per feature, so the
+    # (batch, features) work is a single multiply and add.
+    inv_std = ((running_var.data + eps) ** -0.5).astype(t.dtype, copy=False)  # (features,)
+    shift = -(running_mean.data * inv_std)
+    if weight is None:
+        out = t * inv_std + shift
+        return out if bias is None else out + bias
+    scale = weight * inv_std  # (features,)
+    offset = weight * shift if bias is None else weight * shift + bias
+    return t * scale + offset  # (batch, features)
+
+
+class BatchNorm1d(Module):
+    """Normalise each of `num_features` over the batch: input and output (batch, features).
+
+    weight γ starts at 1, bias β at 0 (if `affine`); buffers `running_mean`, `running_var`
+    (float, saved in state_dict) and `num_batches_tracked` (int) exist if `track_running_stats`.
+    `momentum=None` uses a cumulative average of all batches, as in PyTorch.
+    """
+
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float32) -> None:
+        super().__init__()
+        if num_features < 1:
+            raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
+        self.num_features = int(num_features)
+        self.dtype = np.dtype(dtype)
+        self.eps = float(eps)
+        self.momentum = momentum
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.running_mean is not None and self.running_var is not None \
+                and self.num_batches_tracked is not None:
+            with am.no_grad():
+                self.running_mean.fill_(0)
+                self.running_var.fill_(1)
+                self.num_batches_tracked.fill_(0)
+
+    def forward(self, x: Any) -> Tensor:
+        t = am.as_tensor(x)
+        if t.ndim != 2 or t.shape[1] != self.num_features:
+            raise ShapeError(f"BatchNorm1d({self.num_features}): expected input (batch, "
+                             f"{self.num_features}), got shape {t.shape}")
+        if t.dtype != self.dtype:
+            t = am.astype(t, self.dtype)  # a float32 layer stays float32, as in Linear
+        momentum = self.momentum
+        tracked = self.num_batches_tracked
+        if self.training and tracked is not None:
+            with am.no_grad():
+                tracked += 1
+            if momentum is None:  # cumulative moving average
+                momentum = 1.0 / int(tracked.item())
+        return batch_norm(t, self.running_mean, self.running_var, self.weight, self.bias,
+                          self.training or not self.track_running_stats, momentum or 0.0,
+                          self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
