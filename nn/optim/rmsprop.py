@@ -65,5 +65,7 @@ class RMSprop(Optimizer):
             buffer = state.setdefault("momentum_buffer", np.zeros_like(param))
             buffer *= momentum
             buffer += update
-            update = buffer
-        param -= float(group["lr"]) * update
+            np.multiply(buffer, float(group["lr"]), out=update)
+        else:
+            update *= float(group["lr"])
+        param -= update
