@@ -56,3 +56,12 @@ def test_03_delta_equations_match_autograd_to_rounding() -> None:
     assert result["loss_gap"] < 1e-10
     # The deliberately broken equation (2) is caught: off by order one, not by rounding.
     assert result["bug_rel"] > 1e-2
+
+
+def test_02_error_falls_as_the_hidden_layer_grows() -> None:
+    result = run_example("02_universal_approximation")
+    errors = result["test_rmse"]
+    assert result["widths"] == [2, 8, 32]
+    assert all(later < earlier for earlier, later in zip(errors, errors[1:]))
+    assert errors[-1] < errors[0] / 2
+    assert errors[-1] < 0.06  # the target's std is about 0.7
