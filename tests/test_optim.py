@@ -151,10 +151,12 @@ def test_state_dict_survives_an_npz_style_round_trip():
     saved["state"] = {
         str(i): {k: np.asarray(v) for k, v in s.items()} for i, s in saved["state"].items()
     }
+    saved["param_groups"][0]["betas"] = np.array([0.9, 0.999])
     params = [am.Tensor(x.copy(), requires_grad=True) for x in init]
     fresh = optim.Adam(params)
     fresh.load_state_dict(saved)
     assert fresh.state[params[0]]["step"] == 3 and isinstance(fresh.state[params[0]]["step"], int)
+    assert all(type(b) is float for b in fresh.param_groups[0]["betas"])  # no float64 upcasts
     wrong = [am.Tensor(np.zeros((5, 5)), requires_grad=True)] + params[1:]
     with pytest.raises(ValueError, match="shape"):
         optim.Adam(wrong).load_state_dict(saved)

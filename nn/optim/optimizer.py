@@ -192,9 +192,9 @@ class Optimizer:
             p = params[index]
             new_state[p] = {k: _restore(v, p, k, self._name) for k, v in saved.items()}
         for saved, group in zip(saved_groups, self.param_groups):
-            options = {k: v for k, v in saved.items() if k != "params"}
-            self._check_group({**group, **options})
-            group.update(options)
+            merged = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            self._check_group(merged)  # validates, and normalises (e.g. betas to floats)
+            group.update(merged)
         self.state = new_state
 
 
