@@ -34,11 +34,12 @@ from .losses import (
 )
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .normalization import BatchNorm1d
+from .serialization import SerializationError, load, save
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense",
     "Dropout", "ELU", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss", "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
-    "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "data",
-    "delta", "functional", "init", "optim",
+    "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "data",
+    "delta", "functional", "init", "load", "optim", "save",
 ]

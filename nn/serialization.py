@@ -1,0 +1,222 @@
+"""Checkpoints: `save(state, path)` and `load(path)` for nested dicts of arrays and scalars.
+
+The file is a plain `.npz` (a zip of `.npy` members) readable by `np.load(path,
+allow_pickle=False)`. One member, `__checkpoint__`, holds a UTF-8 JSON header as a uint8
+array: format name, format version, and the tree of the saved object. Arrays sit in members
+named by their path in that tree (e.g. `model/0.weight`); Python scalars, strings and None
+live in the header. Nothing is ever pickled, in either direction.
+
+Writing goes to a temporary file in the target's directory, is flushed and fsync'ed, then
+renamed over the target with `os.replace`, so a crash leaves the old file or the new one,
+never half of one. Every way a file can be wrong (not a zip, truncated, bytes flipped — caught
+by the zip CRCs —, foreign, another format version) raises `SerializationError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SerializationError", "load", "save"]
+
+FORMAT_NAME = "autograd_mini.checkpoint"
+FORMAT_VERSION = 1
+HEADER_MEMBER = "__checkpoint__"
+_SEPARATOR = "/"
+_ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: all stored without pickle
+
+
+class SerializationError(ValueError):
+    """A file that is not a readable checkpoint of this format and version."""
+
+
+# ---- encoding ---------------------------------------------------------------------------------
+def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
+    """The JSON description of `value`; arrays are added to `arrays` under unique names."""
+    scalar = isinstance(value, np.generic)  # checked first: np.float64 is also a float
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        if array.dtype.kind not in _ARRAY_KINDS:
+            raise TypeError(f"save: array at {path or '<root>'} has dtype {array.dtype}; only "
+                            "bool, integer, float and complex arrays can be saved without pickle")
+        name = path or "array"
+        while name in arrays or name == HEADER_MEMBER:
+            name += "#"  # a key containing the separator collided with a nested path
+        arrays[name] = array
+        return {"type": "scalar" if scalar else "array", "member": name}
+    if value is None or isinstance(value, (bool, int, str)):
+        return {"type": "value", "value": value}
+    if isinstance(value, float):
+        # JSON has no inf/nan; repr() round-trips every float exactly.
+        return {"type": "float", "value": repr(value)}
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise TypeError(f"save: key {key!r} at {path or '<root>'} must be a str or int")
+            items.append([key, _encode(item, _join(path, str(key)), arrays)])
+        return {"type": "dict", "items": items}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"type": kind, "items": [_encode(item, _join(path, str(i)), arrays)
+                                        for i, item in enumerate(value)]}
+    raise TypeError(f"save: cannot store {type(value).__name__} at {path or '<root>'}; expected "
+                    "dicts, lists, tuples, arrays, Tensors, numbers, strings or None")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}{_SEPARATOR}{key}" if path else key
+
+
+def save(state: Any, path: str | os.PathLike[str]) -> None:
+    """Write `state` (e.g. {'model': model.state_dict(), 'optimizer': ..., 'epoch': 3})
+    atomically to `path` as an `.npz` file with no pickled data."""
+    arrays: dict[str, np.ndarray] = {}
+    tree = _encode(state, "", arrays)
+    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "tree": tree}
+    header_bytes = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    # 0o666 through the umask: the checkpoint gets the permissions of any new file.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+                _write_member(archive, HEADER_MEMBER, header_bytes)
+                for name, array in arrays.items():
+                    _write_member(archive, name, array)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
+    with archive.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---- decoding ---------------------------------------------------------------------------------
+def load(path: str | os.PathLike[str]) -> Any:
+    """Read a checkpoint written by `save`; arrays come back as numpy arrays (Tensors too)."""
+    target = os.fspath(path)
+    try:
+        with open(target, "rb") as file:
+            magic = file.read(4)
+            if not magic:
+                raise SerializationError(f"{target}: the file is empty")
+            if magic != b"PK\x03\x04":
+                raise SerializationError(f"{target}: not a checkpoint (not a zip/.npz file)")
+            file.seek(0)
+            with zipfile.ZipFile(file) as archive:
+                return _load_archive(archive, target)
+    except SerializationError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, EOFError,
+            KeyError, OSError, NotImplementedError, RuntimeError) as exc:
+        if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            raise
+        raise SerializationError(f"{target}: corrupted or truncated checkpoint ({exc})") from exc
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, target: str) -> np.ndarray:
+    try:
+        with archive.open(name + ".npy") as member:
+            array = np.lib.format.read_array(member, allow_pickle=False)
+            if member.read(1):  # also reaches the end, so the member's CRC is verified
+                raise SerializationError(f"{target}: member {name!r} has trailing bytes")
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise SerializationError(f"{target}: member {name!r} holds pickled objects, which "
+                                     "are never loaded (they can run arbitrary code)") from exc
+        raise
+    return array
+
+
+def _load_archive(archive: zipfile.ZipFile, target: str) -> Any:
+    names = archive.namelist()
+    if HEADER_MEMBER + ".npy" not in names:
+        raise SerializationError(f"{target}: not an autograd_mini checkpoint (no "
+                                 f"{HEADER_MEMBER!r} member; a plain .npz from np.savez?)")
+    raw = _read_member(archive, HEADER_MEMBER, target)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise SerializationError(f"{target}: malformed header member")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SerializationError(f"{target}: the header is not valid JSON ({exc})") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise SerializationError(f"{target}: not an autograd_mini checkpoint (format "
+                                 f"{header.get('format') if isinstance(header, dict) else '?'})")
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SerializationError(f"{target}: the header has no valid format version")
+    if version > FORMAT_VERSION:
+        raise SerializationError(f"{target}: written with checkpoint format version {version}, "
+                                 f"newer than this version reads ({FORMAT_VERSION}); upgrade "
+                                 "autograd_mini")
+    if version < FORMAT_VERSION:
+        raise SerializationError(f"{target}: checkpoint format version {version} is no longer "
+                                 f"supported (this version reads {FORMAT_VERSION})")
+    expected = {HEADER_MEMBER + ".npy"}
+    value = _decode(header.get("tree"), archive, target, set(names), expected)
+    extra = sorted(set(names) - expected)
+    if extra:
+        raise SerializationError(f"{target}: members {extra} are not described by the header")
+    return value
+
+
+def _decode(node: Any, archive: zipfile.ZipFile, target: str, names: set[str],
+            used: set[str]) -> Any:
+    """Rebuild the saved object from its header tree, reading each array it names."""
+    if not isinstance(node, dict) or "type" not in node:
+        raise SerializationError(f"{target}: malformed header tree near {node!r:.80}")
+    kind = node["type"]
+    if kind == "value":
+        return node.get("value")
+    if kind == "float":
+        return float(node["value"])
+    if kind == "dict":
+        return {key: _decode(item, archive, target, names, used) for key, item in node["items"]}
+    if kind in ("list", "tuple"):
+        items = [_decode(item, archive, target, names, used) for item in node["items"]]
+        return items if kind == "list" else tuple(items)
+    if kind in ("array", "scalar"):
+        name = node["member"]
+        if not isinstance(name, str) or name + ".npy" not in names:
+            raise SerializationError(f"{target}: array member {name!r} is missing")
+        used.add(name + ".npy")
+        array = _read_member(archive, name, target)
+        return array[()] if kind == "scalar" else array
+    raise SerializationError(f"{target}: unknown entry type {kind!r} in the header")

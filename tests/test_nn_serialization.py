@@ -1,0 +1,264 @@
+"""nn.save / nn.load: round trips, no pickle, atomic writes, and every broken file refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+from nn import serialization
+
+
+def _model() -> nn.Sequential:
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.ReLU(),
+                          nn.Linear(4, 2, rng=1))
+    model(np.random.default_rng(0).normal(size=(5, 3)))  # move BatchNorm's running stats
+    return model
+
+
+def _state() -> dict:
+    return {
+        "model": _model().state_dict(),
+        "optimizer": {"state": {0: {"step": 3, "exp_avg": np.arange(4.0)}},
+                      "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "params": [0, 1]}]},
+        "epoch": 7, "best": float("inf"), "loss": np.float32(0.25), "name": "run/α",
+        "done": False, "note": None, "tensor": am.tensor([1.5, 2.5]),
+        "a/b": np.ones(1), "a": {"b": np.zeros(1)},  # flattened names collide: still separate
+    }
+
+
+def _assert_same(loaded, original):
+    if isinstance(original, dict):
+        assert list(loaded) == list(original)
+        for key in original:
+            _assert_same(loaded[key], original[key])
+    elif isinstance(original, (list, tuple)):
+        assert type(loaded) is type(original) and len(loaded) == len(original)
+        for a, b in zip(loaded, original):
+            _assert_same(a, b)
+    elif isinstance(original, (np.ndarray, np.generic, am.Tensor)):
+        expected = original.data if isinstance(original, am.Tensor) else original
+        assert isinstance(loaded, type(expected)) or isinstance(original, am.Tensor)
+        assert loaded.dtype == expected.dtype and loaded.shape == np.shape(expected)
+        np.testing.assert_array_equal(loaded, expected)
+    else:
+        assert type(loaded) is type(original) and loaded == original
+
+
+def test_round_trip_of_nested_state(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    state = _state()
+    nn.save(state, path)
+    loaded = nn.load(path)
+    _assert_same(loaded, state)
+    assert loaded["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
+    assert 0 in loaded["optimizer"]["state"]  # int keys stay ints
+    assert loaded["best"] == float("inf")
+    assert loaded["model"]["1.num_batches_tracked"].dtype == np.int64
+
+
+def test_model_resumes_exactly_from_a_checkpoint(tmp_path):
+    model = _model()
+    nn.save({"model": model.state_dict()}, tmp_path / "m.npz")
+    fresh = nn.Sequential(nn.Linear(3, 4, rng=5), nn.BatchNorm1d(4), nn.ReLU(),
+                          nn.Linear(4, 2, rng=6))
+    fresh.load_state_dict(nn.load(tmp_path / "m.npz")["model"])
+    x = np.random.default_rng(1).normal(size=(4, 3))
+    np.testing.assert_array_equal(fresh.eval()(x).data, model.eval()(x).data)
+
+
+def test_file_is_a_plain_npz_readable_without_pickle(tmp_path):
+    path = tmp_path / "plain.npz"
+    nn.save({"model": {"0.weight": np.eye(2)}, "step": 1}, path)
+    with np.load(path, allow_pickle=False) as archive:
+        np.testing.assert_array_equal(archive["model/0.weight"], np.eye(2))
+        header = json.loads(archive[serialization.HEADER_MEMBER].tobytes())
+    assert header["format"] == serialization.FORMAT_NAME
+    assert header["version"] == serialization.FORMAT_VERSION
+
+
+def test_save_refuses_what_would_need_pickle(tmp_path):
+    with pytest.raises(TypeError, match="dtype object"):
+        nn.save({"bad": np.array([{}], dtype=object)}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="set"):
+        nn.save({"bad": {1, 2}}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="key"):
+        nn.save({(1, 2): 3}, tmp_path / "x.npz")
+    assert not list(tmp_path.iterdir())
+
+
+# ---- broken files ----------------------------------------------------------------------------
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "good.npz"
+    nn.save(_state(), path)
+    return path
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.01, 0.25, 0.5, 0.9, 0.999])
+def test_truncated_file_is_refused(saved, fraction):
+    data = saved.read_bytes()
+    saved.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(nn.SerializationError):
+        nn.load(saved)
+
+
+def test_last_byte_missing_is_refused(saved):
+    saved.write_bytes(saved.read_bytes()[:-1])
+    with pytest.raises(nn.SerializationError):
+        nn.load(saved)
+
+
+def test_random_byte_corruption_is_refused_or_harmless(saved):
+    """Flipping any byte either raises SerializationError or (in fields such as timestamps
+    that carry no data) loads exactly the original state; never wrong data, never another
+    exception."""
+    original = saved.read_bytes()
+    rng = np.random.default_rng(0)
+    refused = 0
+    for position in rng.choice(len(original), size=300, replace=False):
+        corrupted = bytearray(original)
+        corrupted[position] ^= 1 << int(rng.integers(8))
+        saved.write_bytes(bytes(corrupted))
+        try:
+            loaded = nn.load(saved)
+        except nn.SerializationError:
+            refused += 1
+            continue
+        _assert_same(loaded, _state())
+    # Most bytes are data under a CRC or structure that is checked; the rest are zip fields
+    # nobody reads (timestamps, "version made by", file attributes, zip64 extras).
+    assert refused > 200
+
+
+def test_pickled_object_array_is_refused_without_running_it(tmp_path):
+    path = tmp_path / "evil.npz"
+    header = {"format": serialization.FORMAT_NAME, "version": serialization.FORMAT_VERSION,
+              "tree": {"type": "dict", "items": [["x", {"type": "array", "member": "x"}]]}}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        with archive.open(serialization.HEADER_MEMBER + ".npy", "w") as member:
+            np.lib.format.write_array(
+                member, np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+        with archive.open("x.npy", "w") as member:
+            np.lib.format.write_array(member, np.array([Exploding()], dtype=object),
+                                      allow_pickle=True)
+    path.write_bytes(buffer.getvalue())
+    Exploding.ran = False
+    with pytest.raises(nn.SerializationError, match="pickled"):
+        nn.load(path)
+    assert not Exploding.ran
+
+
+class Exploding:
+    """Unpickling this would set a flag: proof that load never unpickles."""
+
+    ran = False
+
+    def __reduce__(self):
+        return (_mark_ran, ())
+
+
+def _mark_ran():
+    Exploding.ran = True
+
+
+def test_plain_npz_without_header_is_foreign(tmp_path):
+    path = tmp_path / "foreign.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(nn.SerializationError, match="not an autograd_mini checkpoint"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("content", [b"hello, not a zip", b"\x93NUMPY\x01\x00", b"PK\x03\x04"])
+def test_non_zip_file_is_refused(tmp_path, content):
+    path = tmp_path / "file.npz"
+    path.write_bytes(content)
+    with pytest.raises(nn.SerializationError):
+        nn.load(path)
+
+
+def test_empty_file_says_so(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(b"")
+    with pytest.raises(nn.SerializationError, match="empty"):
+        nn.load(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize(("version", "message"), [(0, "no longer supported"), (2, "newer"),
+                                                  ("1", "no valid format version")])
+def test_other_format_versions_are_refused(tmp_path, monkeypatch, version, message):
+    path = tmp_path / "v.npz"
+    monkeypatch.setattr(serialization, "FORMAT_VERSION", version)
+    nn.save({"x": np.ones(2)}, path)
+    monkeypatch.undo()
+    with pytest.raises(nn.SerializationError, match=message):
+        nn.load(path)
+
+
+def test_members_not_in_header_are_refused(saved):
+    with zipfile.ZipFile(saved, "a") as archive:
+        with archive.open("smuggled.npy", "w") as member:
+            np.lib.format.write_array(member, np.ones(1))
+    with pytest.raises(nn.SerializationError, match="smuggled"):
+        nn.load(saved)
+
+
+# ---- atomic writes ---------------------------------------------------------------------------
+def test_crash_during_write_keeps_the_previous_file_and_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    nn.save({"step": 1, "w": np.ones(3)}, path)
+    before = path.read_bytes()
+    real_write = np.lib.format.write_array
+    calls = []
+
+    def failing_write(file, array, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # after the header, halfway through the arrays
+            file.write(b"partial")
+            raise OSError("disk full")
+        return real_write(file, array, *args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        nn.save({"step": 2, "w": np.zeros(3), "v": np.zeros(2)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.npz"]
+    assert nn.load(path)["step"] == 1
+
+
+def test_interrupt_before_rename_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    nn.save({"step": 1}, path)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        nn.save({"step": 2}, path)
+    monkeypatch.undo()
+    assert nn.load(path) == {"step": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.npz"]
+
+
+def test_save_overwrites_and_respects_umask(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    nn.save({"step": 1}, path)
+    nn.save({"step": 2}, str(path))
+    assert nn.load(str(path)) == {"step": 2}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
