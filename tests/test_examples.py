@@ -65,3 +65,21 @@ def test_02_error_falls_as_the_hidden_layer_grows() -> None:
     assert all(later < earlier for earlier, later in zip(errors, errors[1:]))
     assert errors[-1] < errors[0] / 2
     assert errors[-1] < 0.06  # the target's std is about 0.7
+
+
+def test_05_monitor_flags_sigmoid_and_clears_relu() -> None:
+    result = run_example("05_vanishing_gradients")
+    sigmoid_normal, sigmoid_glorot = result["sigmoid, N(0,1)"], result["sigmoid, Glorot"]
+    relu, elu = result["ReLU, He"], result["ELU, Glorot"]
+    # N(0,1) weights saturate the sigmoids; the monitor says their gradients vanish.
+    assert sigmoid_normal["saturated"] > 0.3
+    assert any("saturated" in f and "vanish" in f for f in sigmoid_normal["findings"])
+    # Well-scaled sigmoids still shrink δ by <= 1/4 per layer: 1e-4 after 7 layers.
+    assert sigmoid_glorot["first_over_last"] < 1e-3
+    assert any("vanishing gradients" in f for f in sigmoid_glorot["findings"])
+    # ReLU + He and ELU + Glorot keep the gradient's size from layer to layer.
+    for healthy in (relu, elu):
+        assert healthy["findings"] == []
+        assert 0.3 < healthy["first_over_last"] < 3.0
+    assert relu["test_accuracy"] > sigmoid_normal["test_accuracy"]
+    assert sigmoid_glorot["test_accuracy"] < 0.2  # stuck near chance (0.1)
