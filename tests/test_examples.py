@@ -83,3 +83,14 @@ def test_05_monitor_flags_sigmoid_and_clears_relu() -> None:
         assert 0.3 < healthy["first_over_last"] < 3.0
     assert relu["test_accuracy"] > sigmoid_normal["test_accuracy"]
     assert sigmoid_glorot["test_accuracy"] < 0.2  # stuck near chance (0.1)
+
+
+def test_07_lorenz_one_step_map_beats_persistence() -> None:
+    result = run_example("07_lorenz_regression")
+    # Next-state R² is high even for "x_(t+1) = x_t"; the network must do clearly better.
+    assert result["r2_persistence"] > 0.99
+    assert 1 - result["r2_next_state"] < (1 - result["r2_persistence"]) / 10
+    assert result["r2_increment"] > 0.9
+    errors = result["rollout_error"]
+    assert errors[10] < 0.3  # close to the truth for a short rollout ...
+    assert errors[500] > errors[10]  # ... and drifting away later (chaos)
