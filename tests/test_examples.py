@@ -94,3 +94,10 @@ def test_07_lorenz_one_step_map_beats_persistence() -> None:
     errors = result["rollout_error"]
     assert errors[10] < 0.3  # close to the truth for a short rollout ...
     assert errors[500] > errors[10]  # ... and drifting away later (chaos)
+
+
+def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
+    result = run_example("09_two_moons_classifier")
+    assert result["train_accuracy"] >= 0.97
+    assert result["fresh_accuracy"] >= 0.95
+    assert result["final_loss"] < 0.1
