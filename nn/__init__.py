@@ -8,7 +8,7 @@ PyTorch-familiar names, numpy vocabulary (`axis`), one sample per row, weights s
     loss.backward()
 """
 
-from . import data, delta, functional, init, optim
+from . import data, delta, functional, init, optim, utils
 from .activations import (
     ELU,
     GELU,
@@ -22,6 +22,7 @@ from .activations import (
     Softplus,
     Tanh,
 )
+from .delta_check import DeltaCheckReport, delta_check
 from .dropout import Dropout
 from .layers import Dense, Linear
 from .losses import (
@@ -33,13 +34,14 @@ from .losses import (
     MSELoss,
 )
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense",
-    "Dropout", "ELU", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss", "LeakyReLU",
-    "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
-    "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "data",
-    "delta", "functional", "init", "load", "optim", "save",
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
+    "Dropout", "ELU", "GELU", "GradientMonitor", "HuberLoss", "Identity", "IncompatibleKeys",
+    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
+    "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
+    "data", "delta", "delta_check", "functional", "init", "load", "optim", "save", "utils",
 ]
