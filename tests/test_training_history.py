@@ -1,0 +1,48 @@
+"""History records, columns, best epoch, and the JSON file."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from nn.training import History
+
+
+def _history() -> History:
+    history = History("accuracy")
+    history.append(epoch=1, train_loss=1.0, train_metric=0.5, val_loss=0.9, val_metric=0.6,
+                   lr=0.1, time=1.5)
+    history.append(epoch=2, train_loss=0.5, train_metric=0.8, val_loss=0.7, val_metric=0.75,
+                   lr=0.05, time=1.4)
+    history.append(epoch=3, train_loss=0.3, train_metric=0.9, val_loss=math.nan,
+                   val_metric=0.7, lr=0.01, time=1.3)
+    return history
+
+
+def test_columns_best_and_nan_cleaning():
+    history = _history()
+    assert len(history) == 3
+    assert history["train_loss"] == [1.0, 0.5, 0.3]
+    assert history["val_loss"][2] is None  # NaN has no JSON form; stored as None
+    assert history.best("val_loss")["epoch"] == 2
+    assert history.best("val_metric", mode="max")["epoch"] == 2
+    assert history.best("train_loss")["epoch"] == 3
+    with pytest.raises(KeyError, match="no column"):
+        history["accuracy"]
+    with pytest.raises(ValueError, match="unknown columns"):
+        history.append(epoch=4, acc=1.0)
+
+
+def test_json_round_trip(tmp_path):
+    history = _history()
+    path = history.save(tmp_path / "history.json")
+    data = json.loads(path.read_text())
+    assert data["metric"] == "accuracy"
+    assert data["lr"] == [0.1, 0.05, 0.01]
+    loaded = History.load(path)
+    assert loaded.records == history.records
+    assert loaded.metric == "accuracy"
+    assert History.from_dict(history.to_dict()).records == history.records
+    assert [p.name for p in tmp_path.iterdir()] == ["history.json"]  # no temp file left
