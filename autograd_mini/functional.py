@@ -267,11 +267,10 @@ def transpose(x: ArrayLike, *axes: Any) -> Tensor:
         axes = tuple(axes[0])
     if not axes:
         axes = tuple(reversed(range(t.ndim)))
-    if sorted(builtins.abs(int(a) if a >= 0 else t.ndim + int(a)) for a in axes) != list(
-        range(t.ndim)
-    ):
-        raise ShapeError(f"transpose: axes {axes} are not a permutation of {t.ndim} dims")
+    in_range = all(-t.ndim <= int(a) < t.ndim for a in axes)
     perm = tuple(int(a) % builtins.max(t.ndim, 1) for a in axes)
+    if not in_range or sorted(perm) != list(range(t.ndim)):
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of {t.ndim} dims")
     return apply(ops.TRANSPOSE, (t,), {"axes": perm})
 
 
