@@ -407,7 +407,8 @@ def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") ->
     if t.ndim == 1 and t.dtype.kind in "iu" or (t.ndim == 1 and t.dtype.kind == "f"
                                                   and np.all(t == np.round(t))):
         if t.shape != (n,):
-            raise ShapeError(f"cross_entropy: {n} rows of logits but {t.shape[0]} labels")
+            raise ShapeError(f"cross_entropy: logits of shape {z.shape} need {n} labels, got "
+                             f"labels of shape {t.shape}")
         t = t.astype(np.int64, copy=False)
         if n and (t.min() < 0 or t.max() >= classes):
             raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got range "
