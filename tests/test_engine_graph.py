@@ -1,0 +1,226 @@
+"""Engine regressions on graph structure: repeated edges, diamonds, shared subexpressions, deep
+chains, accumulation, retain_graph, am.grad and higher-order gradients, topological order."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def leaf(values, dtype=np.float64):
+    return am.tensor(np.array(values, dtype=dtype), requires_grad=True)
+
+
+def test_same_tensor_twice_in_one_op():
+    # micrograd's set of parents lost the second edge of `a + a`
+    a = leaf(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_square_by_self_multiplication():
+    a = leaf([1.5, -2.0])
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(a.grad, [3.0, -4.0])
+
+
+def test_diamond():
+    x = leaf(2.0)
+    left, right = x * 3.0, x.exp()
+    y = left * right  # both paths rejoin: dy/dx = 3eˣ + 3x·eˣ
+    y.backward()
+    assert x.grad == pytest.approx(3 * np.exp(2.0) + 6 * np.exp(2.0), rel=1e-12)
+
+
+def test_shared_subexpression_used_at_different_depths():
+    x = leaf([0.5, -1.0])
+    h = x.tanh()
+    y = (h * h + (h * 2.0).sigmoid() + h).sum()
+    y.backward()
+    t = np.tanh(x.data)
+    s = 1 / (1 + np.exp(-2 * t))
+    expected = (2 * t + 2 * s * (1 - s) + 1) * (1 - t**2)
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
+
+
+def test_two_outputs_of_one_graph_as_roots_of_am_grad():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    a, b = h.sum(), (h * 3.0).sum()
+    (gx,) = am.grad([a, b], x)
+    np.testing.assert_allclose(gx.data, 8 * x.data)
+
+
+def test_deep_chain_backward_is_iterative():
+    x = leaf(1.0)
+    y = x
+    start = time.perf_counter()
+    for _ in range(100_000):
+        y = y * 1.0000001 + 0.0  # two nodes per step: 200,000 nodes deep
+    built = time.perf_counter() - start
+    y.backward()
+    elapsed = time.perf_counter() - start
+    assert x.grad == pytest.approx(1.0000001**100_000, rel=1e-9)
+    # loose record of speed for the log (no assertion on timing)
+    print(f"100k-step chain: build {built:.2f}s, build+backward {elapsed:.2f}s")
+
+
+def test_deep_chain_create_graph_and_second_backward():
+    x = leaf(0.3)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    y = y * y  # d²/dx² (x²) = 2 through a 20k-deep graph of the first derivative
+    (g,) = am.grad(y, x, create_graph=True)
+    (h,) = am.grad(g, x)
+    assert g.item() == pytest.approx(0.6) and h.item() == pytest.approx(2.0)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * 3.0).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, 3.0 + 2 * x.data)
+
+
+def test_retain_graph_allows_second_backward_and_doubles_grad():
+    x = leaf([1.0, -2.0])
+    h = x.exp()
+    y = (h * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.copy()
+    np.testing.assert_allclose(first, np.exp(x.data) * (1 + x.data))
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-15)
+
+
+def test_leaf_grad_is_an_owned_writable_array():
+    x = leaf([1.0, 2.0])
+    x.sum().backward()  # the gradient of sum is a broadcast view before accumulation
+    assert x.grad.flags.writeable and x.grad.flags.owndata
+    x.grad *= 0.5  # optimizers and clipping update .grad in place
+    np.testing.assert_array_equal(x.grad, [0.5, 0.5])
+
+
+def test_grad_returns_tuple_and_leaves_dot_grad_alone():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    x.grad = np.array([10.0, 10.0])
+    y = (x * w).sum()
+    grads = am.grad(y, [x, w])
+    assert isinstance(grads, tuple) and len(grads) == 2
+    assert all(isinstance(g, am.Tensor) for g in grads)
+    np.testing.assert_array_equal(grads[0].data, w.data)
+    np.testing.assert_array_equal(grads[1].data, x.data)
+    np.testing.assert_array_equal(x.grad, [10.0, 10.0])
+    assert w.grad is None
+
+
+def test_grad_allow_unused():
+    x, unused = leaf([1.0]), leaf([2.0])
+    y = (x * 2.0).sum()
+    with pytest.raises(am.AutogradError, match="allow_unused"):
+        am.grad(y, [x, unused], retain_graph=True)
+    gx, gu = am.grad(y, [x, unused], allow_unused=True)
+    np.testing.assert_array_equal(gx.data, [2.0])
+    assert gu is None
+
+
+def test_grad_of_intermediate_tensor():
+    x = leaf([1.0, 2.0])
+    h = x * 3.0
+    (gh,) = am.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.data, 2 * h.data)
+
+
+def quadratic_form(a: np.ndarray, x: am.Tensor) -> am.Tensor:
+    return x @ (am.tensor(a) @ x)  # xᵀAx, Hessian A + Aᵀ
+
+
+def test_hessian_vector_product_of_quadratic_form():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4))
+    x = leaf(rng.standard_normal(4))
+    v = rng.standard_normal(4)
+    (g,) = am.grad(quadratic_form(a, x), x, create_graph=True)
+    np.testing.assert_allclose(g.data, (a + a.T) @ x.data, rtol=1e-12)
+    assert g.requires_grad
+    (hv,) = am.grad((g * v).sum(), x)
+    np.testing.assert_allclose(hv.data, (a + a.T) @ v, rtol=1e-12)
+
+
+def test_full_hessian_row_by_row_equals_analytic():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 3))
+    x = leaf(rng.standard_normal(3))
+    (g,) = am.grad(quadratic_form(a, x), x, create_graph=True)
+    rows = [am.grad(g[i], x, retain_graph=True)[0].data for i in range(3)]
+    np.testing.assert_allclose(np.stack(rows), a + a.T, rtol=1e-12)
+
+
+def test_hessian_vector_product_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a, x0, v = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+
+    x = leaf(x0)
+    y = ((am.tensor(a) @ x).tanh() ** 2).sum() + am.logsumexp(x * x)
+    (g,) = am.grad(y, x, create_graph=True)
+    (hv,) = am.grad((g * v).sum(), x)
+
+    tx = torch.tensor(x0, requires_grad=True)
+    ty = (torch.tanh(torch.tensor(a) @ tx) ** 2).sum() + torch.logsumexp(tx * tx, dim=0)
+    (tg,) = torch.autograd.grad(ty, tx, create_graph=True)
+    (thv,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), tx)
+    np.testing.assert_allclose(hv.data, thv.numpy(), rtol=1e-10)
+
+
+def test_backward_with_create_graph_makes_grad_differentiable():
+    x = leaf(1.5)
+    (x**3).backward(create_graph=True)
+    assert isinstance(x.grad, am.Tensor) and x.grad.requires_grad
+    (h,) = am.grad(x.grad, x)
+    assert h.item() == pytest.approx(6 * 1.5)
+
+
+def test_third_derivative():
+    x = leaf(0.7)
+    (g1,) = am.grad(x.tanh(), x, create_graph=True)
+    (g2,) = am.grad(g1, x, create_graph=True)
+    (g3,) = am.grad(g2, x)
+    t = np.tanh(0.7)
+    assert g3.item() == pytest.approx(-2 * (1 - t**2) ** 2 + 4 * t**2 * (1 - t**2), rel=1e-10)
+
+
+def build_graph():
+    x, w = leaf([1.0, 2.0]), leaf([0.5, -0.5])
+    h = x * w
+    k = h.exp() + h
+    return x, w, h, k, (k * x).sum()
+
+
+def test_topological_order_parents_before_children_and_deterministic():
+    x, w, h, k, y = build_graph()
+    order = am.topological_order([y])
+    assert order == am.topological_order([y])  # deterministic
+    assert len({id(t) for t in order}) == len(order)  # each tensor once
+    position = {id(t): i for i, t in enumerate(order)}
+    for t in order:
+        for p in t.parents:
+            if p.requires_grad:
+                assert position[id(p)] < position[id(t)]
+    assert order[-1] is y
+    assert {id(x), id(w), id(h), id(k)} <= set(position)
+
+
+def test_topological_order_skips_constants():
+    x = leaf([1.0])
+    c = am.tensor([2.0])
+    order = am.topological_order([(x * c).sum()])
+    assert all(t.requires_grad for t in order)
+    assert not any(t is c for t in order)
