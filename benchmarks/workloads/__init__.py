@@ -1,0 +1,25 @@
+"""The workloads of issue 6, one module each, registered by name.
+
+A workload module defines `TITLE`, `UNIT`, `cases(quick) -> list[Case]`,
+`measure(framework, params, budget_s) -> dict` (run inside a worker process; returns at least
+`seconds`, the median time of one unit of work) and `display(seconds, params) -> float` (the
+number shown in the table, in `UNIT`). Ratios to PyTorch always compare `seconds`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import deep_chain, mlp, mnist, moons, perop
+from .case import Case
+
+WORKLOADS: dict[str, ModuleType] = {
+    "mlp": mlp,
+    "perop": perop,
+    "moons": moons,
+    "deep": deep_chain,
+    "mnist": mnist,
+}
+DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist takes minutes: only with --only mnist
+
+__all__ = ["Case", "DEFAULT", "WORKLOADS"]
