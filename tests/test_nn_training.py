@@ -48,7 +48,7 @@ def test_mlp_learns_two_moons_to_full_training_accuracy(activation):
     assert accuracy == 1.0
     assert loss.item() < first_loss / 4
     assert logits.dtype == np.float32 and model[0].weight.dtype == np.float32
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 10.0  # typically well under a second
 
 
 def test_mlp_with_batchnorm_and_dropout_trains_and_evaluates():
