@@ -1,0 +1,92 @@
+"""A per-epoch progress bar showing loss and samples/s: tqdm when installed, else a plain line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+__all__ = ["Progress", "tqdm_available"]
+
+_REFRESH_S = 0.1  # redraw at most ten times a second: drawing must not slow training down
+
+
+def tqdm_available() -> bool:
+    """True when the optional tqdm package can be imported."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Progress:
+    """Progress through one epoch's batches; `update` after each step, `close` at the end.
+
+    With tqdm installed (and `use_tqdm` not False) this is a tqdm bar; otherwise, on a
+    terminal, a single line rewritten in place; on a pipe or file, nothing until `close`.
+    """
+
+    def __init__(self, total: int, description: str, *, initial: int = 0,
+                 enabled: bool = True, use_tqdm: bool | None = None,
+                 file: TextIO | None = None) -> None:
+        self.total, self.description, self.count = total, description, initial
+        self.enabled = enabled
+        self.file = file if file is not None else sys.stderr
+        self.samples = 0
+        self.start = time.perf_counter()
+        self._last_draw = 0.0
+        self._bar: Any = None
+        if enabled and (use_tqdm if use_tqdm is not None else tqdm_available()):
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, initial=initial, desc=description, unit="batch",
+                             leave=False, dynamic_ncols=True, file=self.file,
+                             mininterval=_REFRESH_S)
+        self._line = enabled and self._bar is None and _is_terminal(self.file)
+
+    def _status(self, loss: float) -> str:
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        return f"loss {loss:.4f}, {self.samples / elapsed:,.0f} samples/s"
+
+    def update(self, loss: float, batch_size: int) -> None:
+        """Advance one batch; `loss` is the running mean loss of the epoch so far."""
+        self.count += 1
+        self.samples += batch_size
+        now = time.perf_counter()
+        if now - self._last_draw < _REFRESH_S and self.count < self.total:
+            if self._bar is not None:
+                self._bar.update(1)
+            return
+        self._last_draw = now
+        if self._bar is not None:
+            self._bar.set_postfix_str(self._status(loss), refresh=False)
+            self._bar.update(1)
+        elif self._line:
+            width = 24
+            filled = width * self.count // max(self.total, 1)
+            bar = "#" * filled + "." * (width - filled)
+            self.file.write(f"\r{self.description} [{bar}] {self.count}/{self.total} "
+                            f"{self._status(loss)}   ")
+            self.file.flush()
+
+    def samples_per_second(self) -> float:
+        """Training samples processed per second in this epoch (since this bar started)."""
+        return self.samples / max(time.perf_counter() - self.start, 1e-9)
+
+    def close(self) -> None:
+        """Remove the bar (the caller prints the epoch summary)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self._line:
+            self.file.write("\r" + " " * 100 + "\r")
+            self.file.flush()
+            self._line = False
+
+
+def _is_terminal(file: TextIO) -> bool:
+    try:
+        return file.isatty()
+    except (AttributeError, ValueError):
+        return False
