@@ -72,7 +72,10 @@ class Graph:
         return any(n.freed for n in self.nodes)
 
     def nearest(self, max_nodes: int | None) -> list[int]:
-        """The `max_nodes` nodes closest to the root (breadth first), in topological order."""
+        """The `max_nodes` nodes closest to the root (breadth first), in topological order.
+
+        Inline constants are left out: they are drawn beside each op that uses them.
+        """
         if max_nodes is None or len(self.nodes) <= max_nodes:
             return list(range(len(self.nodes)))
         if max_nodes < 1:
@@ -81,7 +84,7 @@ class Graph:
         queue = deque([self.root.index])
         while queue and len(chosen) < max_nodes:
             for p in self.nodes[queue.popleft()].parents:
-                if p not in chosen and len(chosen) < max_nodes:
+                if p not in chosen and len(chosen) < max_nodes and not self.nodes[p].inline:
                     chosen.add(p)
                     queue.append(p)
         return sorted(chosen)
