@@ -109,7 +109,7 @@ def draw_graph(
         if gradients.note:
             notes.append(gradients.note)
         elif gradients.computed:
-            notes.append(f"grad = ∂{_name(graph, graph.root.index)}/∂(node), computed for every "
+            notes.append(f"grad = ∂{graph.root.label or 'root'}/∂(node), computed for every "
                          "node without retain_grad() and without touching .grad")
         view.scale = GradientScale(magnitude(g) for g in view.grads.values())
         notes.extend(_gradient_warnings(graph, view.grads))
@@ -224,8 +224,11 @@ class _Layout:
         for top in sorted(set(self.box_of.values())):
             members = sorted(i for i, b in self.box_of.items() if b == top)
             cluster = self.clusters[top]
+            attrs = _module_attrs(cluster, view)
+            if graph.root_index in members:
+                attrs["peripheries"] = "2"  # the box that holds the root (usually the loss)
             self.add(cluster.parent, f"m{top}", _module_label(graph, cluster, members, view),
-                     _module_attrs(cluster, view))
+                     attrs)
         # A leaf used by one op only sits beside that op (same rank), so weights, biases and
         # inputs stay next to the layer using them instead of drifting to the first rank.
         for i in self.drawn:

@@ -61,7 +61,7 @@ def print_graph(
         if grads.note:
             lines.append(f"note: {grads.note}")
         elif grads.computed:
-            root_name = graph.root.label or f"#{graph.root.index}"
+            root_name = graph.root.label or "root"
             lines.append(f"grad = ∂{root_name}/∂(row), computed without touching .grad")
         for i, stale in grads.stale.items():
             lines.append(f"note: #{i}.grad holds {summary(stale)}, not {summary(grads.values[i])}"
