@@ -101,3 +101,20 @@ def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
     assert result["train_accuracy"] >= 0.97
     assert result["fresh_accuracy"] >= 0.95
     assert result["final_loss"] < 0.1
+
+
+MNIST_DIR = EXAMPLES.parent.parent / "shared" / "data" / "mnist"
+
+
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="MNIST files not present in ../shared")
+def test_08_mnist_quick_run_learns() -> None:
+    result = run_example("08_mnist", "--quiet", "--data-dir", str(MNIST_DIR))
+    assert result["n_train"] == 5000 and result["epochs"] == 1
+    assert result["test_accuracy"] > 0.8  # one epoch on 5000 images; the full run reaches 98%
+
+
+def test_08_mnist_missing_data_says_where_to_put_it(tmp_path: Path) -> None:
+    result = run_example("08_mnist", "--data-dir", str(tmp_path))
+    assert "--data-dir" in result["error"]
+    assert "AUTOGRAD_MINI_DATA" in result["error"]
+    assert "t10k-images-idx3-ubyte" in result["error"]
