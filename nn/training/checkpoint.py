@@ -51,8 +51,10 @@ def check_writable(directory: str | os.PathLike[str]) -> Path:
             file.write(b"ok")
         probe.unlink()
     except OSError as error:
-        raise CheckpointError(f"cannot write to output directory {path}: {_reason(error)} "
-                              f"({error.strerror or error})") from error
+        reason, detail = _reason(error), error.strerror or str(error)
+        extra = f" ({detail})" if detail != reason else ""
+        raise CheckpointError(f"cannot write to output directory {path}: {reason}{extra}") \
+            from error
     return path
 
 
@@ -63,9 +65,11 @@ def save_checkpoint(state: Mapping[str, Any], path: str | os.PathLike[str]) -> P
         target.parent.mkdir(parents=True, exist_ok=True)
         save(dict(state), target)
     except OSError as error:
-        kept = " (the previous checkpoint is kept)" if target.exists() else ""
-        raise CheckpointError(f"could not write checkpoint {target}: {_reason(error)}{kept} "
-                              f"[{error.strerror or error}]") from error
+        reason, detail = _reason(error), error.strerror or str(error)
+        extra = f" [{detail}]" if detail != reason else ""
+        kept = "; the previous checkpoint is kept" if target.exists() else ""
+        raise CheckpointError(f"could not write checkpoint {target}: {reason}{extra}{kept}") \
+            from error
     return target
 
 

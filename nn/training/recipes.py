@@ -165,16 +165,17 @@ class Dataset:
 
 
 def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None,
-                 val: float = 0.15, test: float = 0.15) -> Dataset:
+                 val: float = 0.15, test: float = 0.15, download: bool = False) -> Dataset:
     """Load and split a data set by name (float32 inputs); MNIST keeps its official test set.
 
     Raises nn.data.DataError when MNIST files are missing (see the message for where to put
-    them). `val`/`test` are fractions of the whole set (MNIST: `val` of the 60 000).
+    them, or pass download=True). `val`/`test` are fractions of the whole set (MNIST: `val` of
+    the 60 000).
     """
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     if name in ("mnist", "fashion-mnist"):
-        X, y, X_test, y_test = load_mnist(data_dir, kind=name)
+        X, y, X_test, y_test = load_mnist(data_dir, download=download, kind=name)
         X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
             X, y, val=val, test=0.0, stratify=True, seed=SPLIT_SEED)
         return Dataset(name, "classification", X_train, y_train, X_val, y_val, X_test, y_test,
