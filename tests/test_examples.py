@@ -118,3 +118,15 @@ def test_08_mnist_missing_data_says_where_to_put_it(tmp_path: Path) -> None:
     assert "--data-dir" in result["error"]
     assert "AUTOGRAD_MINI_DATA" in result["error"]
     assert "t10k-images-idx3-ubyte" in result["error"]
+
+
+def test_04_momentum_crosses_the_valley_and_beats_plain_descent() -> None:
+    result = run_example("04_gradient_descent_momentum_adam")
+    valley = result["valley"]
+    plain, momentum = valley["gradient descent, η=1e-3"], valley["momentum 0.9, η=1e-3"]
+    assert plain["steps_to_tol"] is None  # 2000 steps of plain GD stay in the valley
+    assert momentum["steps_to_tol"] is not None and momentum["steps_to_tol"] < 2000
+    assert momentum["final_cost"] < 1e-6 < plain["final_cost"]
+    digits = result["digits_final_loss"]
+    assert digits["momentum 0.9, η=0.01"] < digits["gradient descent, η=0.01"]
+    assert digits["Adam, η=1e-3"] < digits["gradient descent, η=0.01"]
