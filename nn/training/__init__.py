@@ -1,12 +1,23 @@
-"""Training workflow: the fit loop, checkpoints, metrics, plots, hyperparameter search, recipes."""
+"""Training workflow: the fit loop, checkpoints, metrics, plots, hyperparameter search, recipes.
 
+    from nn.training import Trainer, EarlyStopping
+    trainer = Trainer(model, optimizer, loss_fn, loader, epochs=40, val_data=(X_val, y_val),
+                      scheduler=scheduler, early_stopping=EarlyStopping(5), checkpoint_dir="run")
+    history = trainer.fit()            # trainer.fit(resume=True) continues from run/last.npz
+"""
+
+from . import recipes
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .history import History
 from .metrics import accuracy, confusion_matrix, mean_squared_error, r2_score
+from .plots import PlotUnavailable, plot_confusion_matrix, plot_gradient_health, plot_history
+from .search import LogUniform, SearchResult, Uniform, grid_search, random_search
 from .trainer import Callback, EarlyStopping, Trainer, TrainingInterrupted, fit
 
 __all__ = [
-    "Callback", "CheckpointError", "EarlyStopping", "History", "Trainer", "TrainingInterrupted",
-    "accuracy", "confusion_matrix", "fit", "load_checkpoint", "mean_squared_error", "r2_score",
+    "Callback", "CheckpointError", "EarlyStopping", "History", "LogUniform", "PlotUnavailable",
+    "SearchResult", "Trainer", "TrainingInterrupted", "Uniform", "accuracy", "confusion_matrix",
+    "fit", "grid_search", "load_checkpoint", "mean_squared_error", "plot_confusion_matrix",
+    "plot_gradient_health", "plot_history", "r2_score", "random_search", "recipes",
     "save_checkpoint",
 ]
