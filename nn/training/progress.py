@@ -60,8 +60,8 @@ class Progress:
             return
         self._last_draw = now
         if self._bar is not None:
-            self._bar.set_postfix_str(self._status(loss), refresh=False)
             self._bar.update(1)
+            self._bar.set_postfix_str(self._status(loss), refresh=True)  # throttled above
         elif self._line:
             width = 24
             filled = width * self.count // max(self.total, 1)
