@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also checkpoint every N optimizer steps (default: every epoch)")
     train.add_argument("--no-plots", action="store_true",
                        help="skip the PNG plots and the graph SVG")
+    train.add_argument("--monitor-gradients", type=POSITIVE_INT, metavar="N", nargs="?",
+                       const=10, help="record gradient health every N steps (default 10), "
+                                      "print the diagnosis and plot gradient_health.png")
     train.set_defaults(handler=cmd_train)
 
     check = commands.add_parser(
@@ -312,6 +315,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         PlotUnavailable,
         matplotlib_available,
         plot_confusion_matrix,
+        plot_gradient_health,
         plot_history,
     )
     from .training.recipes import (
@@ -337,12 +341,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = build_model(config, dataset.in_features, dataset.out_features)
     optimizer = build_optimizer(config, model.parameters())
     loss_fn = build_loss(dataset.task)
+    monitor = None
+    if args.monitor_gradients:
+        from .monitor import GradientMonitor
+
+        monitor = GradientMonitor(model)
     trainer = Trainer(
         model, optimizer, loss_fn, make_loader(config, dataset.X_train, dataset.y_train),
         epochs=config["epochs"], val_data=(dataset.X_val, dataset.y_val),
         scheduler=build_scheduler(config, optimizer),
         early_stopping=EarlyStopping(args.patience) if args.patience else None,
         checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
+        gradient_monitor=monitor, monitor_every=args.monitor_gradients or 1,
         config={"data": args.data, **config}, log=say,
     )
     say(f"{'resuming' if resuming else 'training'} MLP {_architecture(config, dataset)} on "
@@ -362,6 +372,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except CheckpointError as error:
         raise CommandError(str(error)) from error
+    finally:
+        if monitor is not None:
+            monitor.remove()  # give the activation modules their own forward back
     train_seconds = time.perf_counter() - started
 
     test = trainer.evaluate(dataset.X_test, dataset.y_test)
@@ -382,6 +395,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         metrics.update(test_r2=test["r2"], test_mse=test["loss"])
         print(f"test R² {test['r2']:.5f}, test MSE {test['loss']:.3e}")
+    if monitor is not None and monitor.history:
+        findings = monitor.diagnose()
+        print(f"\ngradient health ({len(monitor.history)} records, latest at step "
+              f"{monitor.history[-1]['step']}):")
+        for finding in findings or ["no problems found"]:
+            print(f"  - {finding}")
 
     written: list[tuple[str, str]] = []
     try:
@@ -403,6 +422,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                     written.append(("confusion matrix",
                                     str(plot_confusion_matrix(matrix,
                                                               out / "confusion_matrix.png"))))
+                if monitor is not None and monitor.history:
+                    written.append(("gradient health",
+                                    str(plot_gradient_health(monitor,
+                                                             out / "gradient_health.png"))))
             except PlotUnavailable as error:
                 written.append(("plots", f"skipped ({error})"))
         else:
@@ -531,6 +554,12 @@ def _float_values(option: str, values: list[str] | None, random: bool, log_scale
         raise UsageError(f"{option}: {error}") from None
 
 
+def _option_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    return str(value)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """`autograd-mini search`: grid or random search, printed as a sorted table."""
     from .training.recipes import default_config
@@ -583,8 +612,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     best = {k: result.best_config[k] for k in result.keys}
     print(f"\nbest {result.metric} {result.best_score:.4f} with "
           + " ".join(f"{k}={v}" for k, v in best.items()))
-    options = " ".join(f"--{k.replace('_', '-')} " + (",".join(map(str, v)) if isinstance(v, list)
-                                                     else str(v)) for k, v in best.items())
+    options = " ".join(f"--{k.replace('_', '-')} {_option_text(v)}" for k, v in best.items())
     print(f"train it: autograd-mini train --data {args.data} {options} --epochs "
           f"{result.best_config['epochs']}")
     if args.out:

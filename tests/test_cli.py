@@ -68,6 +68,15 @@ def test_train_small_run_prints_metrics_and_writes_artefacts(tmp_path, capsys):
         assert "graph" in out and "skipped" in out  # drawing is optional, never fatal
 
 
+def test_train_monitor_gradients_diagnoses_a_deep_sigmoid_net(tmp_path, capsys):
+    code, out, err = _run(capsys, "train", "--epochs", "1", "--activation", "sigmoid",
+                          "--hidden", "32,32,32,32", "--monitor-gradients", "5", "--out",
+                          str(tmp_path), "--quiet", "--no-plots")
+    assert code == 0, err
+    assert "gradient health (8 records, latest at step 35):" in out  # 40 steps, every 5th
+    assert "vanishing gradients" in out
+
+
 def test_train_regression_reports_r2(tmp_path, capsys):
     code, out, err = _run(capsys, "train", "--data", "lorenz", "--epochs", "3", "--out",
                           str(tmp_path), "--quiet", "--no-plots")
