@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from .graph import (
 )
 from .render import digraph_class
 from .scopes import Cluster, active_calls, collapsed_clusters, module_clusters
+
+if TYPE_CHECKING:
+    import graphviz
 
 FONT = "Helvetica"
 NODE_STYLE: dict[str, dict[str, str]] = {
@@ -85,7 +88,7 @@ def draw_graph(
     grad_output: Any = None,
     legend: bool = True,
     title: str | None = None,
-) -> Any:
+) -> graphviz.Digraph:
     """Draw the graph behind `root` as an unrendered graphviz.Digraph (`.source`, `.render()`).
 
     names: label tensors, e.g. `names=locals()`; model: label parameters by their paths
