@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,6 +33,8 @@ from autograd_mini import Tensor
 from ..data import DataLoader
 from ..losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, cross_entropy, mse_loss
 from ..module import Module
+from ..optim import Optimizer
+from ..optim.lr_scheduler import LRScheduler
 from .checkpoint import (
     CheckpointError,
     generator_states,
@@ -130,17 +133,15 @@ class _Epoch:
 class _InterruptFlag:
     """SIGINT handler that only records the request; a second Ctrl-C raises immediately."""
 
-    def __init__(self, log: Callable[[str], None] | None) -> None:
+    def __init__(self) -> None:
         self.requested = False
-        self.log = log
 
     def __call__(self, signum: int, frame: Any) -> None:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        if self.log is not None:
-            self.log("\ninterrupt: finishing this step and saving a checkpoint "
-                     "(Ctrl-C again to abort without saving)")
+        print("\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to abort "
+              "without saving)", file=sys.stderr, flush=True)
 
 
 @contextmanager
@@ -158,23 +159,33 @@ def _catch_sigint(flag: _InterruptFlag) -> Iterator[None]:
 class Trainer:
     """Mini-batch training of `model` on `train_loader` for `epochs` epochs.
 
-    `metric` is 'accuracy', 'r2', None, or 'auto' (from the loss). `monitor` is the History
-    column that defines the best epoch (default val_loss, or train_loss without validation);
-    loss columns are minimised, metric columns maximised. With `checkpoint_dir`, the trainer
-    writes last.npz (every epoch, and every `checkpoint_every` steps), best.npz (the best
-    model) and history.json there, and `fit(resume=True)` continues from last.npz.
+    - `loss_fn(output, y)` must average over the batch (nn losses do by default).
+    - `metric`: 'accuracy', 'r2', None, or 'auto' (accuracy for cross-entropy, R² for MSE).
+    - `val_data=(X, y)` is evaluated after every epoch in eval mode.
+    - `scheduler` steps once per epoch, or per batch with `scheduler_interval='step'`.
+    - `monitor`: the History column that defines the best epoch (default val_loss, else
+      train_loss); loss columns are minimised, metric columns (or val_accuracy) maximised.
+    - `early_stopping`: stop after `patience` epochs without improvement of `monitor`.
+    - `checkpoint_dir`: write last.npz (each epoch and every `checkpoint_every` steps),
+      best.npz (best model) and history.json there; `fit(resume=True)` continues from last.npz.
+    - `max_grad_norm` clips the global gradient norm; `gradient_monitor` (nn.GradientMonitor)
+      records every `monitor_every` steps, before clipping.
+    - `config`: a dict stored in checkpoints; resuming with a different one is refused.
+    - `generators`: extra np.random.Generators to checkpoint (the model's are found
+      automatically).
+    The History's `time` column is each epoch's training time, without validation.
     """
 
     def __init__(
         self,
         model: Module,
-        optimizer: Any,
+        optimizer: Optimizer,
         loss_fn: Loss,
         train_loader: DataLoader,
         *,
         epochs: int,
         val_data: tuple[np.ndarray, np.ndarray] | None = None,
-        scheduler: Any = None,
+        scheduler: LRScheduler | None = None,
         scheduler_interval: str = "epoch",
         metric: str | None = "auto",
         monitor: str | None = None,
@@ -238,7 +249,7 @@ class Trainer:
         self.wait = 0  # epochs since the last improvement
         self._best_state: dict[str, np.ndarray] | None = None
         self._running: _Epoch | None = None  # the epoch in progress, if any
-        self._interrupt = _InterruptFlag(log)
+        self._interrupt = _InterruptFlag()
 
     # ---- paths -----------------------------------------------------------------------------
     def _path(self, name: str) -> Path | None:
@@ -500,7 +511,9 @@ class Trainer:
 
     def _summary(self, record: dict[str, Any], speed: float, resumed: bool) -> str:
         short = {"accuracy": "acc", "r2": "r2"}.get(self.metric or "", "metric")
-        parts = [f"epoch {record['epoch']}/{self.epochs}", f"loss {record['train_loss']:.4f}"]
+        parts = [f"epoch {record['epoch']}/{self.epochs}"]
+        if record["train_loss"] is not None:
+            parts.append(f"loss {record['train_loss']:.4f}")
         if record["train_metric"] is not None:
             parts.append(f"{short} {record['train_metric']:.4f}")
         if record["val_loss"] is not None:
@@ -535,7 +548,7 @@ def _normalise(value: Any) -> Any:
 
 def fit(
     model: Module,
-    optimizer: Any,
+    optimizer: Optimizer,
     loss_fn: Loss,
     train_loader: DataLoader,
     epochs: int,
