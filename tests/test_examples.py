@@ -103,6 +103,17 @@ def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
     assert result["final_loss"] < 0.1
 
 
+def test_06_search_ranks_trials_and_tests_the_winner_once() -> None:
+    result = run_example("06_hyperparameter_search")
+    scores = [trial["score"] for trial in result["trials"]]
+    assert len(scores) == 2
+    assert scores == sorted(scores, reverse=True)
+    assert result["best_val_score"] == scores[0]
+    assert result["best"] == result["trials"][0]["params"]
+    assert result["best"]["lr"] == 0.01  # 3 epochs: the larger rate gets further
+    assert result["test_accuracy"] > 0.85
+
+
 MNIST_DIR = EXAMPLES.parent.parent / "shared" / "data" / "mnist"
 
 
