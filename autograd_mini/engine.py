@@ -47,11 +47,21 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return order
 
 
+# Appended to a node's tuple when a backward without retain_graph has used it. The edges stay,
+# so the graph can still be drawn and inspected after backward; the values it holds are
+# released with the graph's output, as soon as nothing refers to it (there are no cycles).
+FREED = "freed"
+
+
+def is_freed(tensor: Tensor) -> bool:
+    """True when a backward without retain_graph already went through this tensor's op."""
+    node = tensor._node
+    return node is not None and len(node) > 4
+
+
 def _parents_of(tensor: Tensor) -> tuple[Tensor, ...]:
     node = tensor._node
-    if node is None or node[2] is None:  # a leaf, or a node whose graph was freed
-        return ()
-    return node[2]
+    return () if node is None else node[2]
 
 
 def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -121,14 +131,12 @@ def run_backward(
             elif getattr(tensor, "_retains_grad", False):
                 _accumulate_grad(tensor, g, create_graph)
             node = tensor._node
-            parents = node[2]
-            if parents is None:
+            if len(node) > 4:
                 _raise_freed(node[0])
+            parents = node[2]
             grads = _vjp(tensor, node, g, xp, create_graph)
             if not retain_graph:
-                # Drop the edges now: the intermediate arrays can be released as we go, and a
-                # second backward finds the op recorded but its inputs gone, and says so.
-                tensor._node = (node[0], node[1], None, node[3])
+                tensor._node = (node[0], node[1], parents, node[3], FREED)
             for parent, gp in zip(parents, grads):
                 if gp is None or not parent.requires_grad:
                     continue
@@ -165,7 +173,7 @@ def run_backward(
 
 def _vjp(tensor: Tensor, node: tuple, g: Any, xp: Any, create_graph: bool) -> tuple:
     """Run one node's VJP after checking that none of its saved values changed in place."""
-    prim, params, parents, clock = node
+    prim, params, parents, clock = node[:4]
     if len(parents) == 1:
         (a,) = parents
         if a._version > clock or tensor._version > clock:
@@ -205,9 +213,9 @@ def _reduce_to(gp: Any, shape: tuple[int, ...], prim: Any) -> Any:
 
 def _raise_freed(prim: Any) -> None:
     raise AutogradError(
-        f"backward through '{prim.name}' a second time: its saved values were freed by the "
-        "first backward. Pass retain_graph=True to the first backward (or am.grad) if you "
-        "need to backpropagate through the same graph twice."
+        f"backward through '{prim.name}' a second time: the first backward already used (freed) "
+        "this graph. Pass retain_graph=True to the first backward (or am.grad) if you need to "
+        "backpropagate through the same graph twice, or recompute the forward pass."
     )
 
 

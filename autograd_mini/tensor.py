@@ -111,9 +111,9 @@ class Tensor:
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
-        """The tensors this one was computed from (empty for leaves and freed graphs)."""
+        """The tensors this one was computed from (empty for leaves)."""
         node = self._node
-        return () if node is None or node[2] is None else node[2]
+        return () if node is None else node[2]
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's name

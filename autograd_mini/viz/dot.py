@@ -116,8 +116,6 @@ def draw_graph(
                          "node without retain_grad() and without touching .grad")
         view.scale = GradientScale(magnitude(g) for g in view.grads.values())
         notes.extend(_gradient_warnings(graph, view.grads))
-    elif graph.freed:
-        notes.append("graph freed by an earlier backward(): only what remains is drawn")
     view.title = [title or _default_title(graph)] + notes
     recorded = calls if calls is not None else active_calls()
     clusters = module_clusters(graph, recorded, model)
@@ -403,14 +401,12 @@ def _op_label(node: Any) -> str:
     prim = node.primitive
     params = _params_text(node.params)
     title = f"<B>{_esc(prim.name)}</B>" + (f" {_small(params, '#333333')}" if params else "")
-    rule = "saved inputs freed by backward()" if node.freed else prim.rule
+    rule = prim.rule
     return f"<{title}<BR/>{_small(rule, '#333333')}>"
 
 
 def _op_attrs(node: Any, view: View) -> dict[str, str]:
     attrs = dict(OP_STYLE)
-    if node.freed:
-        attrs["style"] = "dashed"
     if view.current == node.index:
         attrs.update(color=HIGHLIGHT, penwidth="3", fillcolor="#d6e9f8")
     return attrs

@@ -30,7 +30,7 @@ class ValueNode:
     kind: str
     label: str | None
     parents: tuple[int, ...]
-    freed: bool  # recorded by an op whose saved inputs an earlier backward released
+    freed: bool  # an earlier backward() without retain_graph already went through its op
 
     @property
     def primitive(self) -> Any:
@@ -109,9 +109,9 @@ def collect_graph(root: Tensor, names: Mapping[str, Any] | None = None,
     for i, k in enumerate(order):
         t = found[k]
         node = t._node
-        parents = () if node is None or node[2] is None else tuple(index_of[id(p)] for p in node[2])
+        parents = () if node is None else tuple(index_of[id(p)] for p in node[2])
         nodes.append(ValueNode(index=i, tensor=t, kind=kinds[k], label=names_found[k],
-                               parents=parents, freed=node is not None and node[2] is None))
+                               parents=parents, freed=node is not None and len(node) > 4))
     consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
     for n in nodes:
         for position, p in enumerate(n.parents):
@@ -152,7 +152,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
 def _parents(t: Tensor) -> tuple[Tensor, ...]:
     node = t._node
-    return () if node is None or node[2] is None else node[2]
+    return () if node is None else node[2]
 
 
 def _kind(t: Tensor, is_root: bool, parameters: set[int]) -> str:
@@ -222,13 +222,11 @@ def compute_gradients(graph: Graph, indices: Iterable[int], grad_output: Any = N
     root = graph.root.tensor
     if not root.requires_grad:
         return Gradients(existing, note="the root does not require grad: no gradients to show")
-    if graph.freed:
-        return Gradients(existing, note=(
-            "graph freed by an earlier backward(): only what remains is drawn; draw before "
-            "backward(), or call backward(retain_graph=True)"))
     if root.data.size != 1 and grad_output is None:
         return Gradients(existing, note=(
             f"root has shape {root.shape}: pass grad_output= to see gradients"))
+    if graph.freed:
+        return _replayed_gradients(graph, wanted, existing, grad_output)
     seed = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output))
     try:
         results = grad(root, [graph.nodes[i].tensor for i in wanted], grad_outputs=seed,
@@ -236,6 +234,22 @@ def compute_gradients(graph: Graph, indices: Iterable[int], grad_output: Any = N
     except (AutogradError, ValueError) as exc:
         return Gradients(existing, note=f"gradients not computed: {exc}")
     values = {i: r.data for i, r in zip(wanted, results) if r is not None}
+    stale = {i: g for i, g in existing.items()
+             if i in values and (g.shape != values[i].shape or not np.allclose(g, values[i]))}
+    return Gradients(values, computed=True, stale=stale)
+
+
+def _replayed_gradients(graph: Graph, wanted: list[int], existing: dict[int, np.ndarray],
+                        grad_output: Any) -> Gradients:
+    """After backward() the engine will not walk the graph again, but the recorded values are
+    all still there: replay the chain rule on them (the same VJPs, on numpy arrays)."""
+    from .steps import walk_backward
+
+    try:
+        steps = walk_backward(graph, grad_output)
+    except AutogradError as exc:
+        return Gradients(existing, note=f"gradients not recomputed after backward(): {exc}")
+    values = {s.node: s.grad for s in steps if s.node in set(wanted)}
     stale = {i: g for i, g in existing.items()
              if i in values and (g.shape != values[i].shape or not np.allclose(g, values[i]))}
     return Gradients(values, computed=True, stale=stale)

@@ -56,11 +56,6 @@ def walk_backward(graph: Graph, grad_output: Any = None) -> list[Step]:
     root = graph.root
     if not root.tensor.requires_grad:
         raise AutogradError("backward replay: the root does not require grad")
-    freed = [n.index for n in graph.nodes if n.freed]
-    if freed:
-        raise AutogradError(
-            f"backward replay: the graph was freed by an earlier backward() (node #{freed[-1]}); "
-            "replay before calling backward(), or call backward(retain_graph=True)")
     pending: dict[int, np.ndarray] = {root.index: _seed(root.tensor, grad_output)}
     counts: dict[int, int] = {root.index: 1}
     sources: dict[int, list[int]] = {root.index: []}
@@ -103,7 +98,7 @@ def _seed(root: Any, grad_output: Any) -> np.ndarray:
 def _vjp(graph: Graph, i: int, g: np.ndarray) -> Sequence[tuple[int, int, Any]]:
     """(argument position, parent node, gradient) for each parent that requires grad."""
     tensor = graph.nodes[i].tensor
-    prim, params, parents, tick = tensor._node
+    prim, params, parents, tick = tensor._node[:4]
     if tensor._version > tick or any(p._version > tick for p in parents):
         raise AutogradError(
             f"backward replay: an input of '{prim.name}' (node #{i}) was modified in place "

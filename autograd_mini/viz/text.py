@@ -48,8 +48,6 @@ def print_graph(
         g = grads.values.get(i) if grads is not None else None
         op = node.primitive.name if node.primitive is not None else ""
         rule = node.primitive.rule if node.primitive is not None else ""
-        if node.freed:
-            parents, rule = "(freed)", "saved inputs freed by backward()"
         table.append((str(i), node.label or "", node.kind, op, parents, shape_text(t.shape),
                       str(t.dtype), summary(t.data), "" if g is None else summary(g), rule))
     widths = [max(len(c), *(len(r[k]) for r in table)) for k, c in enumerate(COLUMNS)]
