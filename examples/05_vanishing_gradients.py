@@ -33,7 +33,6 @@ import numpy as np
 
 import autograd_mini as am
 import nn
-from nn.monitor import GradientMonitor
 
 # (label, activation module, weight initialiser)
 CONFIGS: list[tuple[str, type[nn.Module], str]] = [
@@ -78,7 +77,7 @@ def run_config(
     """Monitor the first step, train with SGD, and return norms, findings and accuracy."""
     X_train, y_train, X_test, y_test = data
     model = build(activation, init, args.depth, args.width, args.seed)
-    monitor = GradientMonitor(model)
+    monitor = nn.GradientMonitor(model)
     optimizer = nn.optim.SGD(model.parameters(), lr=args.lr)
     loader = nn.data.DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=args.seed)
     loss_fn = nn.CrossEntropyLoss()
