@@ -403,7 +403,8 @@ def _operand(value: ArrayLike, like: Tensor) -> Tensor:
     floating dtype, so `x32 * 2` stays float32."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
+    if isinstance(value, (int, float)) and like.data.dtype.kind == "f" and value != 0:
+        # (zero is not cached: −0.0 == 0.0 as a key, but x·(−0.0) must keep its sign)
         key = (value, like.data.dtype.char)
         constant = _SCALAR_CONSTANTS.get(key)
         if constant is None:
@@ -464,6 +465,8 @@ def apply_binary(prim: ops.Primitive, a: Tensor, b: Tensor) -> Tensor:
 def _record(prim: ops.Primitive, data: np.ndarray, parents: tuple, params: dict,
             any_requires_grad: bool) -> Tensor:
     """Wrap an op's output; link it to its parents when gradients will be needed."""
+    if type(data) is not np.ndarray:  # ufuncs turn 0-d results into numpy scalars
+        data = np.asarray(data)
     out = object.__new__(Tensor)  # skips __init__: the data is already a checked array
     out.data = data
     out.grad = None

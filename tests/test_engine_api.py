@@ -164,9 +164,7 @@ def test_repr():
     assert repr(am.tensor([1.0], dtype=np.float32)) == "Tensor([1.], dtype=float32)"
 
 
-# ---- known engine bugs (tensor.py; reported to the engine owner) ------------------------------
-@pytest.mark.xfail(strict=True, reason="engine bug: 0-d op outputs hold a numpy scalar, not an "
-                   "ndarray, so .numpy() is not an array and in-place updates fail")
+# ---- regressions: engine bugs found by this suite -------------------------------------------
 def test_0d_op_output_holds_an_ndarray():
     y = am.exp(am.tensor(0.0))
     assert isinstance(y.data, np.ndarray)
@@ -174,8 +172,6 @@ def test_0d_op_output_holds_an_ndarray():
     assert y.item() == 2.0
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the cache of Python-number constants keys "
-                   "on (value, dtype), and -0.0 == 0.0, so x * -0.0 reuses the +0.0 constant")
 def test_negative_zero_constant_keeps_its_sign():
     x = am.tensor([1.0])
     _ = x * 0.0
