@@ -127,8 +127,10 @@ def draw_point(seed: int | None) -> dict[str, float]:
     return point
 
 
-def save_plot(directory: Path, point: dict[str, float], slope: float) -> Path | None:
-    """C as a function of w1 with the tangent of slope ∂C/∂w1 (only if matplotlib exists)."""
+def save_plot(
+    directory: Path, point: dict[str, float], slope: float, wrong_slope: float
+) -> Path | None:
+    """C(w1) with the tangent of slope ∂C/∂w1 and the misprinted slope (needs matplotlib)."""
     try:
         import matplotlib
 
@@ -143,6 +145,7 @@ def save_plot(directory: Path, point: dict[str, float], slope: float) -> Path | 
     ax.plot(w1s, [cost(w1=w, **others) for w in w1s], label="C(w1)")
     c0 = cost(**point)
     ax.plot(w1s, c0 + slope * (w1s - point["w1"]), "--", label="tangent, slope ∂C/∂w1")
+    ax.plot(w1s, c0 + wrong_slope * (w1s - point["w1"]), ":", label="misprinted slope (no w2)")
     ax.set_xlabel("w1")
     ax.set_ylabel("C")
     ax.legend()
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     print(f"The four correct methods agree to {max_diff:.1e} (finite differences limit this).")
     if args.plot is not None:
-        path = save_plot(args.plot, point, right)
+        path = save_plot(args.plot, point, right, wrong)
         if path is not None:
             print(f"wrote {path}")
     return {
