@@ -105,7 +105,7 @@ def _integer_index(draw: Any, n: int, max_length: int) -> np.ndarray:
 def index_arrays(draw: Any, shape: Shape, kinds: Sequence[str] = ("basic", "integer", "mask"),
                  max_length: int = 6) -> Any:
     """Indices valid for `shape`: basic (ints, slices, None, ...), integer arrays (with
-    duplicates and negatives, alone or after leading slices) or boolean masks."""
+    duplicates and negatives) or boolean masks, alone or after leading full slices."""
     usable = [k for k in kinds if k == "basic" or len(shape) > 0]
     kind = draw(st.sampled_from(usable))
     if kind == "basic":
@@ -121,9 +121,11 @@ def index_arrays(draw: Any, shape: Shape, kinds: Sequence[str] = ("basic", "inte
         if axis == 0 and not draw(st.booleans()):
             return array
         return (slice(None),) * axis + (array,)
-    # a mask over the leading `ndim` axes selects whole sub-arrays
-    ndim = draw(st.integers(1, len(shape)))
-    return draw(hnp.arrays(np.bool_, shape[:ndim]))
+    # a mask over `ndim` consecutive axes (after some full slices) selects sub-arrays
+    start = draw(st.integers(0, len(shape) - 1))
+    ndim = draw(st.integers(1, len(shape) - start))
+    mask = draw(hnp.arrays(np.bool_, shape[start:start + ndim]))
+    return mask if start == 0 else (slice(None),) * start + (mask,)
 
 
 def _elements(domain: str, margin: float | None) -> st.SearchStrategy[float]:
