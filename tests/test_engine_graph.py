@@ -224,3 +224,40 @@ def test_topological_order_skips_constants():
     order = am.topological_order([(x * c).sum()])
     assert all(t.requires_grad for t in order)
     assert not any(t is c for t in order)
+
+
+def test_jacobian_vector_product_by_double_vjp():
+    a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    x = leaf([0.5, -1.0])
+    y = (am.tensor(a) @ x).tanh()
+    v = am.tensor(np.zeros(3), requires_grad=True)  # dummy cotangent: g(v) = Jᵀv is linear
+    (g,) = am.grad(y, x, grad_outputs=v, create_graph=True)
+    u = np.array([1.0, 2.0])
+    (jvp,) = am.grad(g, v, grad_outputs=u)
+    jacobian = (1 - np.tanh(a @ x.data) ** 2)[:, None] * a
+    np.testing.assert_allclose(jvp.data, jacobian @ u, rtol=1e-12)
+
+
+def test_retained_non_leaf_grad_accumulates_like_leaves():
+    x = leaf([1.0])
+    h = x * 2.0
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(h.grad, [8.0])
+    np.testing.assert_array_equal(x.grad, [16.0])
+
+
+def test_float32_second_order_gradients_stay_float32():
+    x = leaf([1.0, 2.0], dtype=np.float32)
+    (g,) = am.grad((x.exp() * x).sum(), x, create_graph=True)
+    (h,) = am.grad(g.sum(), x)
+    assert g.dtype == np.float32 and h.dtype == np.float32
+    np.testing.assert_allclose(h.data, np.exp(x.data) * (x.data + 2), rtol=1e-6)
+
+
+def test_backward_from_a_leaf_root():
+    x = leaf([1.0, 2.0])
+    x.backward(np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
