@@ -66,7 +66,9 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
     converted = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            converted.append(Tensor(np.array(x.data, dtype=np.float64), x.requires_grad))
+            # C order: the finite differences perturb x through a flat view of its data
+            data = np.array(x.data, dtype=np.float64, order="C")
+            converted.append(Tensor(data, x.requires_grad))
         else:
             converted.append(x)
     return converted

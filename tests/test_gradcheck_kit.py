@@ -194,3 +194,12 @@ def test_taylor_ratios_near_2_for_a_wrong_gradient():
 def test_taylor_test_needs_a_scalar_function():
     with pytest.raises(ValueError, match="single-value"):
         am.taylor_test(GOOD_SIN, [leaf(X)])
+
+
+@pytest.mark.parametrize("mode", ["full", "projection"])
+def test_gradcheck_accepts_non_contiguous_inputs(mode):
+    x = am.tensor(np.arange(6.0).reshape(2, 3).T, requires_grad=True)  # Fortran-ordered view
+    assert not x.data.flags.c_contiguous
+    assert am.gradcheck(lambda t: t * t, [x], mode=mode).ok
+    (jac,) = am.numerical_jacobian(lambda t: t * 2.0, [x])
+    np.testing.assert_allclose(jac, 2.0 * np.eye(6), atol=1e-8)
