@@ -234,8 +234,9 @@ def _cross_entropy_case(target_kind: str):
             target = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=n,
                                             max_size=n)), dtype=np.int64)
         else:
-            weights = draw(amt.arrays((n, classes), domain="probability"))
-            target = weights / weights.sum(axis=1, keepdims=True)
+            target = draw(amt.arrays((n, classes), domain="probability"))
+            if draw(st.booleans()):  # rows summing to 1; otherwise soft weights (as torch)
+                target = target / target.sum(axis=1, keepdims=True)
         reduction = draw(st.sampled_from(["mean", "sum", "none"]))
         return Case((logits,), {"target": target, "reduction": reduction})
 

@@ -26,20 +26,23 @@ def _cross_entropy_forward(logits, *, target, reduction):
 
 
 def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
-    """cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z) − t)"""
+    """cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t)"""
     (logits,) = inputs
     n, classes = logits.shape
     probs = xp.softmax(logits, axis=-1)  # (batch, classes)
     if target.ndim == 1:
         onehot = np.zeros((n, classes), dtype=xp.value(logits).dtype)
         onehot[np.arange(n), target] = 1
+        diff = probs - onehot  # one-hot rows sum to 1
     else:
-        onehot = target.astype(xp.value(logits).dtype, copy=False)
+        weights = target.astype(xp.value(logits).dtype, copy=False)
+        # Soft targets need not sum to 1 (label weights): keep the row total.
+        diff = probs * weights.sum(axis=1, keepdims=True) - weights
     if reduction == "mean":
         g = g * (1.0 / n)
     if reduction == "none":
         g = g.reshape((n, 1))
-    return ((probs - onehot) * g,)
+    return (diff * g,)
 
 
 def _softplus_forward(a):
