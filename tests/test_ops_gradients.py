@@ -258,6 +258,24 @@ def test_pow_mixed_second_derivative_at_zero_exponent():
     assert am.gradgradcheck(lambda p, q: p ** q, [a, b]).ok
 
 
+def test_pow_tensor_exponent_zero_at_zero_base_has_zero_gradient():
+    a = am.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    b = am.tensor([0.0, 2.0, 0.0], requires_grad=True)
+    with np.errstate(all="raise"):
+        (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0, 0.0])  # d(a⁰)/da = 0, d(a²)/da = 2a = 0
+    np.testing.assert_allclose(b.grad, [0.0, 0.0, np.log(2.0)])  # ln a taken as 0 at a = 0
+
+
+def test_cross_entropy_with_unnormalised_target_weights():
+    z = am.tensor([[0.2, -1.0, 0.5], [1.0, 0.0, -0.3]], requires_grad=True)
+    t = np.array([[0.2, 0.3, 0.1], [0.5, 0.5, 0.4]])  # rows sum to 0.6 and 1.4
+    assert am.gradcheck(lambda q: am.cross_entropy(q, t, reduction="sum"), [z]).ok
+    am.cross_entropy(z, t, reduction="sum").backward()
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad, p * t.sum(axis=1, keepdims=True) - t, rtol=1e-12)
+
+
 def test_duplicate_integer_indices_accumulate():
     x = am.tensor([10.0, 20.0, 30.0], requires_grad=True)
     x[np.array([0, 0, 2, -3])].sum().backward()

@@ -34,8 +34,12 @@ def _div_vjp(g, out, inputs, needs, xp):
 def _pow_vjp(g, out, inputs, needs, xp):
     """pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (taken as 0 where a ≤ 0)"""
     a, b = inputs
-    ga = g * b * a ** (b - 1) if needs[0] else None
-    gb = None
+    ga = gb = None
+    if needs[0]:
+        # a⁰ = 1 for every a, so ∂/∂a = 0 where b = 0; at a = 0 the formula would give 0·0⁻¹.
+        zero_zero = (xp.value(a) == 0) & (xp.value(b) == 0)
+        base = xp.where(zero_zero, 1.0, a) if zero_zero.any() else a
+        ga = g * b * base ** (b - 1)
     if needs[1]:
         positive = xp.value(a) > 0
         safe_a = xp.where(positive, a, 1.0)
