@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="learning-rate schedule per epoch (default cosine)")
         p.add_argument("--seed", type=NON_NEGATIVE_INT, help="seed of every random choice")
         p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
+        p.add_argument("--threads", type=POSITIVE_INT, default=1,
+                       help="BLAS threads for matrix products (default 1: small MLPs gain "
+                            "little from more, and lose badly on a busy CPU)")
 
     train = commands.add_parser(
         "train", help="train an MLP and report test metrics",
@@ -633,6 +636,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     prog = f"autograd-mini {args.command}"
+    if getattr(args, "threads", None):
+        from .training.blas import set_blas_threads
+
+        set_blas_threads(args.threads)
     try:
         return int(args.handler(args))
     except UsageError as error:

@@ -49,3 +49,4 @@ def test_tqdm_bar_shows_loss_and_samples_per_second():
     text = out.getvalue()
     bar.close()
     assert "epoch 3/9" in text and "loss 0.4000" in text and "samples/s" in text
+

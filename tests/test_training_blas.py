@@ -1,0 +1,27 @@
+"""set_blas_threads changes the BLAS thread count of the running process."""
+
+from __future__ import annotations
+
+import pytest
+
+from nn.training.blas import set_blas_threads
+
+
+def test_set_blas_threads_changes_the_running_library():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("numpy reports no BLAS library")
+    before = blas[0]["num_threads"]
+    try:
+        assert set_blas_threads(1)
+        after = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert after[0]["num_threads"] == 1
+    finally:
+        set_blas_threads(before)
+
+
+def test_set_blas_threads_rejects_bad_counts():
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="positive int"):
+            set_blas_threads(bad)
