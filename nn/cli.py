@@ -124,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="learning-rate schedule per epoch (default cosine)")
         p.add_argument("--seed", type=NON_NEGATIVE_INT, help="seed of every random choice")
         p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
-        p.add_argument("--threads", type=POSITIVE_INT, default=1,
+        p.add_argument("--threads", type=POSITIVE_INT,
                        help="BLAS threads for matrix products (default 1: small MLPs gain "
-                            "little from more, and lose badly on a busy CPU)")
+                            "little from more and lose badly on a busy CPU; results depend on "
+                            "it, so a resumed run keeps the original's)")
 
     train = commands.add_parser(
         "train", help="train an MLP and report test metrics",
@@ -267,12 +268,14 @@ def _draw_graph(model: Any, dataset: Any, loss_fn: Any, path: Path) -> str:
 
 # ---- train ------------------------------------------------------------------------------------
 def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], str | None]:
-    """The run's config, and a note on the checkpoint being resumed (None: a new run)."""
+    """The run's config (recipe plus data and threads, as stored in checkpoints), and a note
+    on the checkpoint being resumed (None: a new run)."""
     from .training.checkpoint import CheckpointError, load_checkpoint
     from .training.recipes import default_config, validate_config
 
     given = {key: getattr(args, key) for key in CONFIG_OPTIONS if getattr(args, key) is not None}
     config = {**default_config(args.data), **given}
+    threads = args.threads or 1
     resuming = None
     if args.resume:
         last = out / "last.npz"
@@ -288,6 +291,8 @@ def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
             if saved.get("data", args.data) != args.data:
                 raise UsageError(f"{last} was written for --data {saved['data']}, not "
                                  f"--data {args.data}")
+            if args.threads is not None:
+                given["threads"] = args.threads
             differing = [k for k, v in given.items() if _plain(v) != _plain(saved.get(k))]
             if differing:
                 shown = ", ".join(f"--{k.replace('_', '-')} {_plain(saved.get(k))}"
@@ -295,12 +300,14 @@ def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
                 raise UsageError(f"--resume continues the run in {out}, which used {shown}; "
                                  "drop those options or choose another --out")
             config = {**config, **{k: v for k, v in saved.items() if k in config}}
+            threads = int(saved.get("threads", threads))
             resuming = (f"resuming from {last}: {state.get('step')} steps and "
                         f"{state.get('epoch')} epochs done")
     try:
-        return validate_config(config), resuming
+        config = validate_config(config)
     except ValueError as error:
         raise UsageError(str(error)) from error
+    return {**config, "threads": threads}, resuming
 
 
 def _plain(value: Any) -> Any:
@@ -312,6 +319,7 @@ def _plain(value: Any) -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     """`autograd-mini train`: train, evaluate on the test set, write artefacts."""
     from .serialization import save
+    from .training.blas import set_blas_threads
     from .training.checkpoint import CheckpointError, check_writable
     from .training.metrics import confusion_matrix, format_confusion_matrix
     from .training.plots import (
@@ -333,9 +341,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = Path(args.out) if args.out else Path("runs") / args.data
     say = _say(args.quiet)
-    config, resuming = _train_config(args, out)
+    run_config, resuming = _train_config(args, out)
     if resuming:
         print(resuming, file=sys.stderr)
+    set_blas_threads(run_config["threads"])  # results depend on it: part of the run's config
+    config = {k: v for k, v in run_config.items() if k != "threads"}
     try:
         check_writable(out)
     except CheckpointError as error:
@@ -356,7 +366,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         early_stopping=EarlyStopping(args.patience) if args.patience else None,
         checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
         gradient_monitor=monitor, monitor_every=args.monitor_gradients or 1,
-        config={"data": args.data, **config}, log=say,
+        config=run_config, log=say,
     )
     say(f"{'resuming' if resuming else 'training'} MLP {_architecture(config, dataset)} on "
         f"{dataset.name}: train {len(dataset.X_train)}, val {len(dataset.X_val)}, test "
@@ -383,7 +393,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     test = trainer.evaluate(dataset.X_test, dataset.y_test)
     metrics: dict[str, Any] = {"data": args.data, "test_loss": test["loss"],
                                "train_seconds": round(train_seconds, 3),
-                               "epochs_run": len(history), "config": config}
+                               "epochs_run": len(history), "config": run_config}
     print()
     matrix = None
     if dataset.task == "classification":
@@ -408,7 +418,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     written: list[tuple[str, str]] = []
     try:
         model_path = out / "model.npz"
-        save({"model": model.state_dict(), "config": {"data": args.data, **config},
+        save({"model": model.state_dict(), "config": run_config,
               "in_features": dataset.in_features, "out_features": dataset.out_features,
               "task": dataset.task}, model_path)
         written.append(("model", str(model_path)))
@@ -565,9 +575,11 @@ def _option_text(value: Any) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """`autograd-mini search`: grid or random search, printed as a sorted table."""
+    from .training.blas import set_blas_threads
     from .training.recipes import default_config
     from .training.search import grid_search, random_search
 
+    set_blas_threads(args.threads or 1)
     random = args.random is not None
     space: dict[str, Any] = {}
     for key in ("hidden", "activation", "optimizer", "batch_size"):
@@ -636,10 +648,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     prog = f"autograd-mini {args.command}"
-    if getattr(args, "threads", None):
-        from .training.blas import set_blas_threads
-
-        set_blas_threads(args.threads)
     try:
         return int(args.handler(args))
     except UsageError as error:

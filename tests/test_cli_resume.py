@@ -121,3 +121,9 @@ def test_resume_with_different_options_is_refused(tmp_path):
         cwd=ROOT, timeout=120)
     assert result.returncode == 2
     assert "--lr 0.01" in result.stderr and "Traceback" not in result.stderr
+    # BLAS thread counts change the bits of matrix products, so they are part of the run too
+    from nn import cli
+
+    code = cli.main(["train", "--data", "spirals", "--out", str(out), "--resume", "--threads",
+                     "2"])
+    assert code == 2
