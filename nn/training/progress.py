@@ -23,8 +23,9 @@ def tqdm_available() -> bool:
 class Progress:
     """Progress through one epoch's batches; `update` after each step, `close` at the end.
 
-    With tqdm installed (and `use_tqdm` not False) this is a tqdm bar; otherwise, on a
-    terminal, a single line rewritten in place; on a pipe or file, nothing until `close`.
+    On a terminal this is a tqdm bar when tqdm is installed, else a single line rewritten in
+    place; on a pipe or a log file it draws nothing (the caller's epoch lines remain).
+    `use_tqdm=True` forces tqdm on any stream, False forbids it.
     """
 
     def __init__(self, total: int, description: str, *, initial: int = 0,
@@ -37,13 +38,14 @@ class Progress:
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._bar: Any = None
-        if enabled and (use_tqdm if use_tqdm is not None else tqdm_available()):
+        terminal = _is_terminal(self.file)
+        if enabled and (use_tqdm if use_tqdm is not None else terminal and tqdm_available()):
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, initial=initial, desc=description, unit="batch",
                              leave=False, dynamic_ncols=True, file=self.file,
                              mininterval=_REFRESH_S)
-        self._line = enabled and self._bar is None and _is_terminal(self.file)
+        self._line = enabled and self._bar is None and terminal
 
     def _status(self, loss: float) -> str:
         elapsed = max(time.perf_counter() - self.start, 1e-9)
