@@ -33,8 +33,14 @@ def time_per_call(
     warmup: int = 1,
     min_samples: int = 3,
     block_s: float = 0.01,
+    max_s: float | None = None,
 ) -> dict[str, float]:
-    """Median seconds per call of `fn` over blocks of calls lasting about `block_s` each."""
+    """Median seconds per call of `fn` over blocks of calls lasting about `block_s` each.
+
+    Stops once `budget_s` is spent and `min_samples` blocks are timed, or once `max_s`
+    (default 5 × budget) is spent, so a call slower than the budget is timed only once or twice.
+    """
+    max_s = 5 * budget_s if max_s is None else max_s
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
@@ -43,7 +49,7 @@ def time_per_call(
     block = max(1, int(block_s / max(first, 1e-9)))
     samples = [first] if block == 1 else []
     spent, calls = first, 1
-    while spent < budget_s or len(samples) < min_samples:
+    while (spent < budget_s or len(samples) < min_samples) and not (samples and spent >= max_s):
         start = time.perf_counter()
         for _ in range(block):
             fn()
