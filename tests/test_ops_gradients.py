@@ -51,6 +51,17 @@ def test_second_derivative_gradgradcheck(op, data):
     assert am.gradgradcheck(as_fn(op, case), tensors(case), **op.gradcheck).ok
 
 
+@pytest.mark.parametrize("op", [op for op in OPS if op.smooth], ids=op_ids)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_second_derivative_of_smooth_ops_on_larger_inputs(op, data):
+    # Smooth ops have no kinks for a random direction to cross, so a few random projections
+    # check the second derivative cheaply on inputs too large for the full Jacobian.
+    case = data.draw(op.draw(small_shapes(op, max_dims=4, max_side=4)))
+    assert am.gradgradcheck(as_fn(op, case), tensors(case), mode="projection",
+                            **op.gradcheck).ok
+
+
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
 @given(data=st.data())
 def test_float32_gradients_stay_float32(op, data):

@@ -45,10 +45,11 @@ def test_forward_and_gradient_match_torch(op, data):
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-9, atol=1e-10)
 
 
-@pytest.mark.parametrize("op", [op for op in OPS if op.smooth], ids=op_ids)
+@pytest.mark.parametrize("op", OPS, ids=op_ids)
 @given(data=st.data())
 def test_hessian_vector_product_matches_torch(op, data):
-    """d/dx ⟨u, J(x)ᵀv⟩ via create_graph=True, against torch's double backward."""
+    """d/dx ⟨u, J(x)ᵀv⟩ via create_graph=True, against torch's double backward (piecewise ops
+    are drawn away from their kinks and ties, where both libraries give the same, often 0)."""
     case = data.draw(op.draw(amt.shapes(min_dims=op.min_dims, max_dims=max(2, op.min_dims),
                                         max_side=3)))
     # torch masks d(a^b)/da to 0 where b == 0, which also zeroes the mixed derivative
@@ -75,7 +76,7 @@ def test_hessian_vector_product_matches_torch(op, data):
                  if g is not None and g.requires_grad)
     theirs = [np.zeros(a.shape) for a in case.arrays]
     if isinstance(tinner, torch.Tensor) and tinner.requires_grad:
-        theirs = [np.zeros(a.shape) if h is None else h.numpy()
+        theirs = [np.zeros(a.shape) if h is None else h.numpy(force=True)
                   for h, a in zip(torch.autograd.grad(tinner, ts, allow_unused=True),
                                   case.arrays)]
     for h_ours, h_theirs in zip(ours, theirs):
