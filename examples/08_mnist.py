@@ -104,7 +104,10 @@ def train_torch(
             loss.backward()
             optimizer.step()
         schedule.step()
-        print(f"  torch epoch {epoch + 1}/{config['epochs']}  last batch loss {loss.item():.4f}")
+        print(
+            f"  torch epoch {epoch + 1}/{config['epochs']}  last batch loss {loss.item():.4f}  "
+            f"{time.perf_counter() - start:.1f}s so far"
+        )
     seconds = time.perf_counter() - start
     model.eval()
     with torch.no_grad():
