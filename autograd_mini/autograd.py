@@ -68,10 +68,13 @@ def grad(
     Hessian-vector products). An input the outputs do not depend on raises, unless
     allow_unused=True, which returns None for it.
     """
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(outputs, Tensor)
+    outs = [outputs] if single else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)) and len(outs) == 1:
-        gos: list[Any] = [grad_outputs] if len(outs) == 1 else [None] * len(outs)
+    if grad_outputs is None:
+        gos: list[Any] = [None] * len(outs)
+    elif single:  # one output: grad_outputs is its gradient (a Tensor, array, list or number)
+        gos = [grad_outputs]
     else:
         gos = list(grad_outputs)
     if len(gos) != len(outs):

@@ -196,7 +196,14 @@ def _vjp(tensor: Tensor, node: tuple, g: Any, xp: Any, create_graph: bool) -> tu
 
         # Recompute the output as a function of the parents, so that VJPs using `out`
         # (exp, tanh, softmax, ...) stay differentiable with respect to the inputs.
-        return prim.vjp(g, apply(prim, parents, params), parents, needs, xp, **params)
+        try:
+            return prim.vjp(g, apply(prim, parents, params), parents, needs, xp, **params)
+        except AnomalyError as exc:  # raised by an op inside the VJP: name the user's op
+            origin = getattr(tensor, "_origin", None) or "unknown location"
+            raise AnomalyError(
+                f"'{prim.name}' backward produced NaN/Inf (inside its derivative: {exc}); the "
+                f"op was created at {origin}"
+            ) from exc
     return prim.vjp(g, tensor.data, arrays, needs, xp, **params)
 
 

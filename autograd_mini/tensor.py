@@ -57,7 +57,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_retains_grad",
-                 "_origin", "name", "__weakref__")
+                 "_origin", "_base", "name", "__weakref__")
     __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__ instead of looping
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -133,8 +133,11 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut off from the graph."""
-        return Tensor._make(self.data, False)
+        """A new leaf sharing this tensor's data, cut off from the graph. In-place changes made
+        through it count as changes of this tensor too (so stale graphs are still caught)."""
+        out = Tensor._make(self.data, False)
+        out._base = self
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing gradients (floating dtypes only)."""
@@ -274,7 +277,10 @@ class Tensor:
 
     def _mark_changed(self) -> None:
         CLOCK.tick += 1
-        self._version = CLOCK.tick
+        tensor: Tensor | None = self
+        while tensor is not None:  # a detached tensor shares its data with its base
+            tensor._version = CLOCK.tick
+            tensor = getattr(tensor, "_base", None)
 
     def _inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
         self._check_inplace(what)

@@ -250,10 +250,7 @@ def test_error_messages_say_what_to_do():
     assert re.search(r"\.sum\(\)|grad_output", str(info.value))
 
 
-# ---- known engine bugs (tensor.py; reported to the engine owner) ------------------------------
-@pytest.mark.xfail(strict=True, reason="engine bug: detach() shares data but not the version "
-                   "counter, so an in-place change through the detached tensor is not detected "
-                   "and backward silently uses the changed values")
+# ---- regressions: engine bugs found by this suite -------------------------------------------
 def test_in_place_change_through_detached_view_is_detected():
     x = leaf([0.0, 1.0])
     y = x.exp()
@@ -263,9 +260,6 @@ def test_in_place_change_through_detached_view_is_detected():
         y.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: with create_graph=True, a NaN/Inf produced "
-                   "by an op inside a VJP is reported as that internal op (e.g. 'div') at a line "
-                   "of autograd_mini/ops/*.py, not as the user's op and line")
 def test_detect_anomaly_in_create_graph_backward_names_user_op_and_line():
     x = am.tensor([0.0, 4.0], requires_grad=True)
     with am.detect_anomaly(), np.errstate(divide="ignore"):

@@ -340,8 +340,6 @@ def test_random_programs_match_torch_first_and_second_order(program):
                                    rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: am.grad rejects a Python-number grad_outputs "
-                   "for a single output (list(2.0) -> TypeError), although backward accepts it")
 def test_grad_accepts_scalar_grad_outputs():
     x = leaf([1.0, 2.0])
     (g,) = am.grad((x * x).sum(), x, grad_outputs=2.0)
