@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -141,3 +143,12 @@ def test_04_momentum_crosses_the_valley_and_beats_plain_descent() -> None:
     digits = result["digits_final_loss"]
     assert digits["momentum 0.9, η=0.01"] < digits["gradient descent, η=0.01"]
     assert digits["Adam, η=1e-3"] < digits["gradient descent, η=0.01"]
+
+
+def test_08_as_a_script_exits_1_with_the_message_on_stderr(tmp_path: Path) -> None:
+    script = EXAMPLES / "08_mnist.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "MNIST data not found" in done.stderr
+    assert done.stdout == ""
