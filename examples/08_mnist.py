@@ -6,8 +6,8 @@ accuracy. This script trains exactly that network with the recipe behind
 `autograd-mini train --data mnist` (nn.training.recipes.default_config("mnist")):
 
     784 -> 256 -> 128 -> 10,  z^l = a^{l-1} W^l + b^l,  ReLU + dropout 0.1 between layers
-    He-uniform weights, zero biases; softmax cross-entropy on the logits
-    Adam (lr 1e-3) with a cosine schedule over 15 epochs, mini-batches of 128
+    He-uniform hidden weights, Glorot output weights, zero biases; softmax cross-entropy
+    on the logits; Adam (lr 1e-3), cosine schedule over 15 epochs, mini-batches of 128
 
 on 51 000 training images (9 000 are held out for validation, as the CLI does) and reports
 the accuracy on the official 10 000 test images. With --torch it then trains the same network
