@@ -34,6 +34,7 @@ import numpy as np
 import nn
 from nn.data.mnist import ENV_VAR
 from nn.training import recipes
+from nn.training.blas import set_blas_threads
 from nn.training.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,11 +72,15 @@ def train_autograd_mini(
 
 
 def train_torch(
-    config: dict[str, Any], dataset: recipes.Dataset, initial: dict[str, np.ndarray]
+    config: dict[str, Any],
+    dataset: recipes.Dataset,
+    initial: dict[str, np.ndarray],
+    threads: int,
 ) -> dict[str, Any]:
-    """The same recipe in PyTorch (CPU): same initial weights, same batch order."""
+    """The same recipe in PyTorch (CPU): same initial weights, same batch order, same threads."""
     import torch
 
+    torch.set_num_threads(threads)
     torch.manual_seed(config["seed"])
     widths = [dataset.in_features, *config["hidden"], dataset.out_features]
     layers: list[Any] = []
@@ -126,9 +131,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's 15")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--torch", action="store_true", help="also train the recipe in PyTorch")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (and PyTorch threads), 1 by default as in the CLI",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
+    # Small matrices gain nothing from more BLAS threads, and waiting threads spin (see
+    # nn.training.blas): the CLI trains with 1 thread unless told otherwise, and so does this.
+    set_blas_threads(args.threads)
     directory = data_dir(args.data_dir)
     try:
         dataset = recipes.load_dataset("mnist", directory)
@@ -160,7 +174,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
 
     model, result = train_autograd_mini(config, dataset, args.quiet)
-    result.update(epochs=config["epochs"], n_train=len(dataset.X_train))
+    result.update(epochs=config["epochs"], n_train=len(dataset.X_train), threads=args.threads)
     print(
         f"\nautograd_mini: test accuracy {result['test_accuracy']:.2%} "
         f"({int(round(result['test_accuracy'] * len(dataset.X_test)))}/{len(dataset.X_test)})"
@@ -169,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.torch:
         # Rebuild the same initial weights (the recipe seeds the init) for PyTorch to start from.
         initial = recipes.build_model(config, dataset.in_features, 10).state_dict()
-        torch_result = train_torch(config, dataset, initial)
+        torch_result = train_torch(config, dataset, initial, args.threads)
         result["torch"] = torch_result
         print(
             f"PyTorch ({torch_result['threads']} threads): test accuracy "
