@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         torch_result = train_torch(config, dataset, initial, args.threads)
         result["torch"] = torch_result
         print(
-            f"PyTorch ({torch_result['threads']} threads): test accuracy "
+            f"PyTorch ({torch_result['threads']} thread(s)): test accuracy "
             f"{torch_result['test_accuracy']:.2%}, training took "
             f"{torch_result['train_seconds']:.1f}s"
         )
