@@ -69,7 +69,9 @@ BASE_CONFIG: dict[str, Any] = {
     "seed": 0,
 }
 
-# Per-dataset recipes, measured on a 2-core CPU (see the CLI's help for the numbers).
+# Per-dataset recipes. Test scores and wall times of `autograd-mini train --data NAME` on a
+# shared 2-core CPU (1 BLAS thread): digits 98.5% in 5 s, mnist 98.3% in 43 s, moons 99.3%,
+# spirals 100% and lorenz R² 0.99998 in under 6 s each.
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": {},
     "mnist": {"hidden": [256, 128], "epochs": 15, "batch_size": 128, "dropout": 0.1},
