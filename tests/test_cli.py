@@ -129,6 +129,21 @@ def test_unwritable_out_is_an_error_not_a_traceback(tmp_path, capsys):
     assert "choose another --out" in err
 
 
+def test_full_disk_during_training_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    code, _, err = _run(capsys, "train", "--epochs", "1", "--out", str(tmp_path), "--quiet",
+                        "--no-plots")
+    assert code == 1
+    assert "could not write checkpoint" in err and "the disk is full" in err
+    assert "Traceback" not in err
+
+
 def test_check_prints_per_layer_tables_and_passes(capsys):
     code, out, _ = _run(capsys, "check")
     assert code == 0
