@@ -147,8 +147,12 @@ def test_04_momentum_crosses_the_valley_and_beats_plain_descent() -> None:
 
 def test_08_as_a_script_exits_1_with_the_message_on_stderr(tmp_path: Path) -> None:
     script = EXAMPLES / "08_mnist.py"
-    done = subprocess.run([sys.executable, str(script), "--quick", "--data-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "MNIST data not found" in done.stderr
     assert done.stdout == ""
