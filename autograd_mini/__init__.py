@@ -68,10 +68,12 @@ from .gradcheck import (
     taylor_test,
 )
 from .tensor import Tensor, as_tensor, tensor
+from .viz import draw_graph, print_graph, replay_backward, save_graph  # graphviz loads lazily
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "draw_graph", "print_graph", "replay_backward", "save_graph",
     "abs", "add", "AnomalyError", "as_tensor", "astype", "AutogradError", "backward",
     "broadcast_to", "clip", "concatenate", "cross_entropy", "detect_anomaly", "div", "elu",
     "enable_grad", "exp", "expand_dims", "getitem", "grad", "gradcheck", "GradcheckError",

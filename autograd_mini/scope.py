@@ -30,6 +30,11 @@ def is_recording() -> bool:
     return _RECORDER is not None
 
 
+def current_calls() -> list[ScopeCall] | None:
+    """A copy of the calls recorded so far by the innermost active block, or None outside."""
+    return list(_RECORDER) if _RECORDER is not None else None
+
+
 def record_call(owner: Any, inputs: tuple[Any, ...], output: Any) -> None:
     """Report a module call; a no-op unless scopes are being recorded."""
     if _RECORDER is not None:

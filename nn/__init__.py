@@ -8,7 +8,7 @@ PyTorch-familiar names, numpy vocabulary (`axis`), one sample per row, weights s
     loss.backward()
 """
 
-from . import data, delta, functional, init, optim, utils
+from . import data, delta, functional, init, optim, training, utils
 from .activations import (
     ELU,
     GELU,
@@ -37,11 +37,13 @@ from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
+from .training import EarlyStopping, History, Trainer, TrainingInterrupted, fit
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
     "Dropout", "ELU", "GELU", "GradientMonitor", "HuberLoss", "Identity", "IncompatibleKeys",
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
-    "data", "delta", "delta_check", "functional", "init", "load", "optim", "save", "utils",
+    "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingInterrupted", "fit",
+    "training", "delta_check", "functional", "init", "load", "optim", "save", "utils",
 ]

@@ -41,8 +41,7 @@ def trace(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[
 
 def active_calls() -> list[scope.ScopeCall] | None:
     """The calls recorded so far by an enclosing `recording_scopes()` block, if any."""
-    recorder = getattr(scope, "_RECORDER", None)
-    return list(recorder) if recorder is not None else None
+    return scope.current_calls()
 
 
 def module_clusters(graph: Graph, calls: Sequence[scope.ScopeCall] | None,
