@@ -236,18 +236,10 @@ def _draw_graph(model: Any, dataset: Any, loss_fn: Any, path: Path) -> str:
     """Draw one tiny forward/loss graph as SVG; returns the path or why it was skipped."""
     if shutil.which("dot") is None:
         return "skipped (graphviz's `dot` program is not installed)"
-    draw = save = trace = None
-    for module_name in ("autograd_mini.viz", "autograd_mini.graphviz"):
-        try:
-            module = __import__(module_name, fromlist=["draw_graph"])
-        except ImportError:
-            continue
-        draw = getattr(module, "draw_graph", None)
-        save, trace = getattr(module, "save_graph", None), getattr(module, "trace", None)
-        if draw is not None:
-            break
-    if draw is None:
-        return "skipped (no graph-drawing module in this autograd_mini)"
+    from autograd_mini.viz import draw_graph as draw
+    from autograd_mini.viz import save_graph as save
+    from autograd_mini.viz import trace
+
     try:
         from autograd_mini import Tensor
 
@@ -255,21 +247,13 @@ def _draw_graph(model: Any, dataset: Any, loss_fn: Any, path: Path) -> str:
         was_training = model.training
         model.eval()
         try:
-            if trace is not None:
-                loss, calls = trace(lambda inputs: loss_fn(model(inputs), y), x)
-                graph = draw(loss, model=model, calls=calls)
-            else:
-                graph = draw(loss_fn(model(x), y))
+            loss, calls = trace(lambda inputs: loss_fn(model(inputs), y), x)
+            graph = draw(loss, model=model, calls=calls)
         finally:
             model.train(was_training)
-        if save is not None:
-            save(graph, path)
-        else:
-            from .training.history import write_text_atomic
-
-            write_text_atomic(path, graph.pipe(format="svg").decode("utf-8"))
-    except ImportError as error:
-        return f"skipped ({error}; pip install 'autograd_mini[viz]')"
+        save(graph, path)
+    except ImportError as error:  # the graphviz package; its message says how to install it
+        return f"skipped ({error})"
     except Exception as error:  # drawing is a bonus: never fail a finished training run
         return f"skipped (drawing failed: {type(error).__name__}: {error})"
     return str(path)
