@@ -66,12 +66,19 @@ def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
     return (_unreduce(g, a.shape, axis, keepdims, xp) * share.astype(a.dtype, copy=False),)
 
 
+def _slice_max(a, axis):
+    """max over `axis` with keepdims; an empty slice gives −inf (the max of nothing) instead
+    of numpy's "zero-size array" error, so softmax and logsumexp work on empty tensors."""
+    return np.max(a, axis=axis, keepdims=True, initial=-np.inf)
+
+
 def _logsumexp_forward(a, *, axis, keepdims):
     # Shift by the max so exp never overflows; an all −inf slice keeps a finite shift.
-    shift = np.max(a, axis=axis, keepdims=True)
+    shift = _slice_max(a, axis)
     shift = np.where(np.isfinite(shift), shift, 0)
     total = np.sum(np.exp(a - shift), axis=axis, keepdims=True)
-    out = np.log(total) + shift
+    with np.errstate(divide="ignore"):  # an empty (or all −inf) slice: ln 0 = −inf, as torch
+        out = np.log(total) + shift
     if keepdims:
         return out
     return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
@@ -85,7 +92,7 @@ def _logsumexp_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
 
 
 def _softmax_forward(a, *, axis):
-    shifted = a - np.max(a, axis=axis, keepdims=True)
+    shifted = a - _slice_max(a, axis)
     e = np.exp(shifted)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
@@ -97,8 +104,9 @@ def _softmax_vjp(g, out, inputs, needs, xp, *, axis):
 
 
 def _log_softmax_forward(a, *, axis):
-    shifted = a - np.max(a, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = a - _slice_max(a, axis)
+    with np.errstate(divide="ignore"):  # the sum is ≥ 1 (e⁰ at the max) unless the slice is empty
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_vjp(g, out, inputs, needs, xp, *, axis):
