@@ -39,7 +39,7 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
         # Soft targets need not sum to 1 (label weights): keep the row total.
         diff = probs * weights.sum(axis=1, keepdims=True) - weights
     if reduction == "mean":
-        g = g * (1.0 / n)
+        g = g * (1.0 / max(n, 1))  # an empty batch has an empty gradient, not a ZeroDivisionError
     if reduction == "none":
         g = g.reshape((n, 1))
     return (diff * g,)
