@@ -31,6 +31,11 @@ def _seed_gradient(output: Tensor, grad_output: ArrayLike, create_graph: bool, w
         g = np.ones(output.shape, dtype=output.dtype)
     else:
         g = grad_output.data if isinstance(grad_output, Tensor) else np.asarray(grad_output)
+        if g.dtype.kind not in "fiub" or isinstance(grad_output, (str, bytes)):
+            raise TypeError(
+                f"{where}: grad_output must hold real numbers, got {type(grad_output).__name__} "
+                f"of dtype {g.dtype}"
+            )
         if g.shape != output.shape:
             raise ShapeError(
                 f"{where}: grad_output has shape {g.shape} but the output has shape "
@@ -54,6 +59,16 @@ def backward(
                  create_graph=create_graph)
 
 
+def _tensor_list(values: Any, what: str) -> list[Tensor]:
+    """A list of Tensors from a sequence of them, or a TypeError saying what was given."""
+    if isinstance(values, (list, tuple)) and all(isinstance(v, Tensor) for v in values):
+        return list(values)
+    given = type(values).__name__
+    if isinstance(values, (list, tuple)):
+        given = "a sequence holding " + ", ".join(sorted({type(v).__name__ for v in values}))
+    raise TypeError(f"grad: {what} must be a Tensor or a sequence of Tensors, got {given}")
+
+
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
@@ -69,7 +84,7 @@ def grad(
     allow_unused=True, which returns None for it.
     """
     single = isinstance(outputs, Tensor)
-    outs = [outputs] if single else list(outputs)
+    outs = [outputs] if single else _tensor_list(outputs, "outputs")
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:
         gos: list[Any] = [None] * len(outs)

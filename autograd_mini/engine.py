@@ -99,7 +99,11 @@ def run_backward(
     complete when its VJP runs. Discovery and processing share one pass, with no recursion
     and no separate topological sort.
     """
-    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    wanted: dict[int, list[int]] | None = None  # id(input) -> its positions in `inputs`
+    if inputs is not None:
+        wanted = {}
+        for i, t in enumerate(inputs):
+            wanted.setdefault(id(t), []).append(i)
     results: list[Any] = [None] * len(inputs) if inputs is not None else []
     pending: dict[int, Any] = {}  # id(tensor) -> gradient summed so far
     leaves: dict[int, Tensor] = {}
@@ -125,8 +129,7 @@ def run_backward(
             tensor = heapq.heappop(heap)[2]
             g = pending.pop(id(tensor))
             if wanted is not None:
-                slot = wanted.get(id(tensor))
-                if slot is not None:
+                for slot in wanted.get(id(tensor), ()):
                     results[slot] = g
             elif getattr(tensor, "_retains_grad", False):
                 _accumulate_grad(tensor, g, create_graph)
@@ -161,8 +164,7 @@ def run_backward(
         for key, leaf in leaves.items():
             g = pending[key]
             if wanted is not None:
-                slot = wanted.get(key)
-                if slot is not None:
+                for slot in wanted.get(key, ()):
                     results[slot] = g
             else:
                 _accumulate_grad(leaf, g, create_graph)

@@ -192,36 +192,36 @@ class Tensor:
 
     # ---- arithmetic (Tensor or scalar/array on either side) -----------------------------
     def __add__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.ADD, self, _operand(other, self))
+        return apply_binary(ops.ADD, self, _operand(other, self, "add"))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.ADD, _operand(other, self), self)
+        return apply_binary(ops.ADD, _operand(other, self, "add"), self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.SUB, self, _operand(other, self))
+        return apply_binary(ops.SUB, self, _operand(other, self, "sub"))
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.SUB, _operand(other, self), self)
+        return apply_binary(ops.SUB, _operand(other, self, "sub"), self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.MUL, self, _operand(other, self))
+        return apply_binary(ops.MUL, self, _operand(other, self, "mul"))
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.MUL, _operand(other, self), self)
+        return apply_binary(ops.MUL, _operand(other, self, "mul"), self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.DIV, self, _operand(other, self))
+        return apply_binary(ops.DIV, self, _operand(other, self, "div"))
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.DIV, _operand(other, self), self)
+        return apply_binary(ops.DIV, _operand(other, self, "div"), self)
 
     def __pow__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             return apply(ops.POWER_SCALAR, (self,), {"exponent": other})
-        return apply_binary(ops.POW, self, _operand(other, self))
+        return apply_binary(ops.POW, self, _operand(other, self, "pow"))
 
     def __rpow__(self, other: ArrayLike) -> Tensor:
-        return apply_binary(ops.POW, _operand(other, self), self)
+        return apply_binary(ops.POW, _operand(other, self, "pow"), self)
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
         return F.matmul(self, other)
@@ -268,6 +268,12 @@ class Tensor:
 
     # ---- in-place updates (bump the version so stale graphs are detected) --------------
     def _check_inplace(self, what: str) -> None:
+        if not self.data.flags.writeable:
+            raise ValueError(
+                f"{what}: this tensor's array is read-only (it was made from a read-only numpy "
+                "array, or is a broadcast view), so it cannot change in place; use an "
+                "out-of-place op, or make a writable copy: am.tensor(np.array(data))"
+            )
         if STATE.grad_enabled and self.requires_grad:
             raise AutogradError(
                 f"{what}: in-place change of a tensor that requires grad while the graph is "
@@ -404,7 +410,7 @@ def _raw(value: ArrayLike) -> Any:
 _SCALAR_CONSTANTS: dict[tuple[float, str], Tensor] = {}
 
 
-def _operand(value: ArrayLike, like: Tensor) -> Tensor:
+def _operand(value: ArrayLike, like: Tensor, op: str = "op") -> Tensor:
     """Wrap a scalar or array as a constant. Python numbers and integer arrays take `like`'s
     floating dtype, so `x32 * 2` stays float32."""
     if isinstance(value, Tensor):
@@ -424,8 +430,8 @@ def _operand(value: ArrayLike, like: Tensor) -> Tensor:
     if array.dtype.kind not in "f":
         if array.dtype.kind not in "biu":
             raise TypeError(
-                f"cannot combine a tensor with a value of dtype {array.dtype}; expected real "
-                "numbers"
+                f"{op}: cannot combine a tensor with a value of dtype {array.dtype}; expected "
+                "real numbers (floats, ints or bools)"
             )
         array = array.astype(like.data.dtype if like.data.dtype.kind == "f" else np.float64)
     return Tensor._make(array, False)

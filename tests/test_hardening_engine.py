@@ -821,9 +821,7 @@ def test_random_programs_over_the_op_table_match_torch_to_second_order(program):
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-11)
 
 
-# ---- engine defects pinned until fixed (tensor.py, engine.py, autograd.py) ------------------
-@pytest.mark.xfail(strict=True, reason="engine bug: am.grad(y, [x, x]) keeps only the last "
-                   "position of a repeated input and reports input 0 as unused")
+# ---- regressions: engine defects found by this catalogue ------------------------------------
 def test_grad_with_a_repeated_input_returns_its_gradient_at_every_position():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     gx, gx_again = am.grad((x * x).sum(), [x, x])
@@ -831,8 +829,6 @@ def test_grad_with_a_repeated_input_returns_its_gradient_at_every_position():
     np.testing.assert_array_equal(gx_again.data, [2.0, 4.0])
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a complex grad_output is cast to float64 "
-                   "with only a ComplexWarning, silently dropping the imaginary part")
 def test_complex_grad_output_is_refused():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     with warnings.catch_warnings():
@@ -841,8 +837,6 @@ def test_complex_grad_output_is_refused():
             (x * 3.0).backward(np.array([1j, 1.0]))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: backward(grad_output='2') is parsed as 2.0 "
-                   "and an object array holding None becomes NaN, both without an error")
 @pytest.mark.parametrize("grad_output", ["2", np.array([None, 1.0], dtype=object)],
                          ids=["str", "object"])
 def test_non_numeric_grad_output_is_refused(grad_output):
@@ -852,16 +846,12 @@ def test_non_numeric_grad_output_is_refused(grad_output):
         y.backward(grad_output)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: am.grad(3.0, x) fails with \"'float' object "
-                   "is not iterable\" instead of saying outputs must be Tensors")
 def test_grad_of_a_non_tensor_output_says_it_needs_a_tensor():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"grad: .*Tensor.*float"):
         am.grad(3.0, x)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: += on a tensor over a read-only array gives "
-                   "numpy's 'output array is read-only' without naming the op or the fix")
 def test_in_place_update_of_a_read_only_tensor_names_the_op():
     data = np.ones(3)
     data.flags.writeable = False
@@ -870,8 +860,6 @@ def test_in_place_update_of_a_read_only_tensor_names_the_op():
         x += 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: `x + 1j` says 'cannot combine a tensor with "
-                   "a value of dtype complex128' without naming the op")
 def test_operator_with_a_complex_constant_names_the_op():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"add.*complex128"):
