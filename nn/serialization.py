@@ -15,6 +15,7 @@ by the zip CRCs —, foreign, another format version) raises `SerializationError
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import zipfile
@@ -140,6 +141,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                 raise SerializationError(f"{target}: not a checkpoint (not a zip/.npz file)")
             file.seek(0)
             with zipfile.ZipFile(file) as archive:
+                _check_members(archive, target, os.fstat(file.fileno()).st_size)
                 return _load_archive(archive, target)
     except SerializationError:
         raise
@@ -150,9 +152,46 @@ def load(path: str | os.PathLike[str]) -> Any:
         raise SerializationError(f"{target}: corrupted or truncated checkpoint ({exc})") from exc
 
 
+def _check_members(archive: zipfile.ZipFile, target: str, file_size: int) -> None:
+    """Refuse, from the zip directory alone, members whose sizes cannot be true.
+
+    `save` stores members uncompressed, so a member's size is bounded by the file's: this is
+    what lets `_read_member` refuse a lying array header before numpy allocates its array (a
+    compressed member could expand a few bytes into gigabytes).
+    """
+    for info in archive.infolist():
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise SerializationError(f"{target}: member {info.filename!r} is compressed (zip "
+                                     f"method {info.compress_type}); checkpoints are stored "
+                                     "uncompressed")
+        if info.file_size != info.compress_size or \
+                info.header_offset + info.compress_size > file_size:
+            raise SerializationError(f"{target}: member {info.filename!r} claims "
+                                     f"{info.file_size} bytes, more than the file holds")
+
+
 def _read_member(archive: zipfile.ZipFile, name: str, target: str) -> np.ndarray:
     try:
         with archive.open(name + ".npy") as member:
+            # Check the array header against the member's real size before read_array
+            # allocates the array it describes (a lying shape could ask for terabytes).
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0)):
+                raise SerializationError(f"{target}: member {name!r} has .npy format version "
+                                         f"{version}, expected 1.0 or 2.0")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(member)
+            if dtype.hasobject:
+                raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+            promised = math.prod(shape) * dtype.itemsize
+            available = archive.getinfo(name + ".npy").file_size - member.tell()
+            if promised != available:
+                raise SerializationError(
+                    f"{target}: member {name!r} promises shape {shape} of {dtype} = {promised} "
+                    f"bytes, but holds {available}"
+                )
+            member.seek(0)
             array = np.lib.format.read_array(member, allow_pickle=False)
             if member.read(1):  # also reaches the end, so the member's CRC is verified
                 raise SerializationError(f"{target}: member {name!r} has trailing bytes")
