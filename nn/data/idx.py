@@ -129,7 +129,10 @@ def read_idx(
 
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         name = "<bytes>"
-        opened: BinaryIO = io.BytesIO(path_or_bytes)
+        data = path_or_bytes
+        if isinstance(data, memoryview) and not data.c_contiguous:
+            data = data.tobytes()  # BytesIO needs one contiguous buffer
+        opened: BinaryIO = io.BytesIO(data)
     else:
         name = os.fspath(path_or_bytes)
         try:
