@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import http.client
 import os
 import tempfile
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,11 +88,27 @@ def _locate(root: Path, kind: str) -> tuple[dict[str, Path] | None, list[Path]]:
     return None, searched
 
 
+class _WriteError(DataError):
+    """Writing on this machine failed: no other mirror can help, so it is raised at once."""
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        reason = "the disk is full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else \
+            error.strerror or str(error)
+        raise _WriteError(f"cannot write {target}: {reason}; nothing was left behind") \
+            from error
+
+
 def _fetch_one(url: str, target: Path, md5: str, timeout: float, max_bytes: int) -> None:
     """Stream url into a temporary file beside target; rename only once the md5 matches."""
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part", dir=target.parent
-    )
+    with _writing(target):
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
     try:
         digest = hashlib.md5()
         size = 0
@@ -100,10 +118,14 @@ def _fetch_one(url: str, target: Path, md5: str, timeout: float, max_bytes: int)
                 if size > max_bytes:
                     raise DataError(f"{url}: response is larger than {max_bytes} bytes")
                 digest.update(chunk)
-                out.write(chunk)
+                with _writing(target):
+                    out.write(chunk)
+            with _writing(target):
+                out.flush()  # so a full disk is reported here, not as the mirror's fault
         if digest.hexdigest() != md5.lower():
             raise DataError(f"{url}: md5 is {digest.hexdigest()}, expected {md5.lower()}")
-        os.replace(temporary, target)
+        with _writing(target):
+            os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -116,7 +138,11 @@ def _download(
     timeout: float,
 ) -> None:
     """Fetch each missing gzipped file from the first mirror that serves the right bytes."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"cannot create the data directory {directory}: "
+                        f"{error.strerror or error}") from error
     for stem in FILES.values():
         if _find(directory, stem) is not None:
             continue
@@ -127,6 +153,8 @@ def _download(
             try:
                 _fetch_one(url, directory / filename, md5s[filename], timeout, MAX_DOWNLOAD_BYTES)
                 break
+            except _WriteError:
+                raise
             except (DataError, OSError, http.client.HTTPException, ValueError) as error:
                 # URLError and timeouts are OSErrors; ValueError covers a malformed URL.
                 failures.append(f"  {url}: {error}")
