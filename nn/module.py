@@ -20,7 +20,11 @@ __all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "Sequential"
 
 
 class Parameter(Tensor):
-    """A Tensor that a Module owns and trains: requires_grad=True, floating dtype."""
+    """A Tensor that a Module owns and trains: requires_grad=True, floating dtype.
+
+    A floating array is shared, as with Tensor, unless it is read-only (a broadcast view, a
+    read-only memory map): optimizers update parameters in place, so those are copied.
+    """
 
     __slots__ = ()
 
@@ -28,6 +32,8 @@ class Parameter(Tensor):
         super().__init__(data, dtype=dtype)
         if self.data.dtype.kind != "f":
             raise TypeError(f"Parameter: needs a floating dtype, got {self.data.dtype}")
+        if not self.data.flags.writeable:
+            self.data = np.array(self.data)  # writable, and no longer aliasing broadcast entries
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
