@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import autograd_mini as am
 from autograd_mini import Tensor
 
@@ -169,12 +171,19 @@ class Identity(Module):
         return am.as_tensor(x)
 
 
+def _axis(module: str, axis: Any) -> int:
+    """An int axis; int(1.5) would silently normalise over axis 1."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{module}: axis must be an int, got {axis!r}")
+    return int(axis)
+
+
 class Softmax(Module):
     """eˣ / Σ eˣ along `axis` (default: the last, i.e. over classes for (batch, classes))."""
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = int(axis)
+        self.axis = _axis("Softmax", axis)
 
     def forward(self, x: Any) -> Tensor:
         return am.softmax(x, self.axis)
@@ -188,7 +197,7 @@ class LogSoftmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = int(axis)
+        self.axis = _axis("LogSoftmax", axis)
 
     def forward(self, x: Any) -> Tensor:
         return am.log_softmax(x, self.axis)

@@ -22,7 +22,10 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if x.dtype != weight.dtype:
             x = am.astype(x, weight.dtype)
     else:
-        x = Tensor(np.asarray(x, dtype=weight.dtype))
+        array = np.asarray(x)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"linear: input must hold numbers, got dtype {array.dtype}")
+        x = Tensor(array.astype(weight.dtype, copy=False))
     return am.linear(x, weight, bias)  # (batch, out)
 
 

@@ -32,7 +32,10 @@ def _pair(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     """Input as a Tensor, target as a Tensor of the same dtype and exactly the same shape."""
     x = am.as_tensor(input)
     if not isinstance(target, Tensor):
-        y = Tensor(np.asarray(target, dtype=x.dtype))
+        array = np.asarray(target)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: target must hold numbers, got dtype {array.dtype}")
+        y = Tensor(array.astype(x.dtype, copy=False))
     elif target.dtype != x.dtype:
         y = am.astype(target, x.dtype)
     else:
@@ -73,10 +76,18 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce("l1_loss", am.abs(x - y), reduction)
 
 
+def _check_delta(name: str, delta: Any) -> None:
+    """δ must be a positive real number: a NaN δ would make every loss NaN."""
+    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{name}: delta must be a positive number, got {delta!r}")
+    if not delta > 0:
+        raise ValueError(f"{name}: delta must be positive, got {delta}")
+
+
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """½d² for |d| ≤ δ, δ(|d| − ½δ) beyond, with d = ŷ − y."""
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    _check_delta("huber_loss", delta)
     x, y = _pair("huber_loss", input, target)
     size = am.abs(x - y)
     # With q = min(|d|, δ): ½q² + δ(|d| − q) equals both branches and is smooth at |d| = δ.
@@ -153,8 +164,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        if delta <= 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        _check_delta("HuberLoss", delta)
         self.delta = float(delta)
 
     def forward(self, input: Any, target: Any) -> Tensor:
