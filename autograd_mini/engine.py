@@ -107,6 +107,8 @@ def run_backward(
     results: list[Any] = [None] * len(inputs) if inputs is not None else []
     pending: dict[int, Any] = {}  # id(tensor) -> gradient summed so far
     leaves: dict[int, Tensor] = {}
+    owned: set[int] = set()  # leaves whose pending gradient is an array only the engine holds
+    handed_out: set[int] = set()  # ids of those arrays
     heap: list[tuple[int, int, Tensor]] = []
     for root, g in zip(roots, grad_roots):
         if not root.requires_grad:
@@ -153,12 +155,20 @@ def run_backward(
                 key = id(parent)
                 existing = pending.get(key)
                 if existing is not None:
-                    pending[key] = existing + gp
+                    pending[key] = existing + gp  # a new array nobody else holds (or a
+                    if type(pending[key]) is np.ndarray:  # numpy scalar, for 0-d values)
+                        owned.add(key)
                     continue
                 pending[key] = gp
                 parent_node = parent._node
                 if parent_node is None:
                     leaves[key] = parent
+                    # A new array from the VJP (not the incoming g passed through, not a view,
+                    # not handed to another leaf) can become `.grad` without a copy.
+                    if not create_graph and type(gp) is np.ndarray and gp is not g \
+                            and gp.base is None and id(gp) not in handed_out:
+                        owned.add(key)
+                        handed_out.add(id(gp))
                 else:
                     heapq.heappush(heap, (-parent_node[3], key, parent))
         for key, leaf in leaves.items():
@@ -167,7 +177,7 @@ def run_backward(
                 for slot in wanted.get(key, ()):
                     results[slot] = g
             else:
-                _accumulate_grad(leaf, g, create_graph)
+                _accumulate_grad(leaf, g, create_graph, key in owned)
     finally:
         STATE.grad_enabled = previous_mode
     return results if inputs is not None else None
@@ -228,15 +238,15 @@ def _raise_freed(prim: Any) -> None:
     )
 
 
-def _accumulate_grad(tensor: Tensor, g: Any, create_graph: bool) -> None:
+def _accumulate_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
     """Leaf gradients accumulate across backward calls, as in PyTorch."""
     if create_graph:
         tensor.grad = g if tensor.grad is None else tensor.grad + g
         return
     if tensor.grad is None:
-        # Own the array: `g` may be a read-only broadcast view or shared with another leaf,
-        # and optimizers and clipping update `.grad` in place.
-        tensor.grad = np.array(g, dtype=tensor.dtype, copy=True)
+        # `.grad` must be an array nobody else holds: optimizers and clipping update it in
+        # place, and `g` may be a read-only broadcast view or shared with another tensor.
+        tensor.grad = g if owned else np.array(g, dtype=tensor.dtype, copy=True)
     else:
         tensor.grad = tensor.grad + g
 
