@@ -29,6 +29,7 @@ import numpy as np
 
 import autograd_mini as am
 from nn import delta
+from nn.training import PlotUnavailable, new_figure, save_figure
 
 PARAMETER_NAMES = ("w1", "b1", "w2", "b2")
 # Default point: w2 is far from 1, so a formula that forgets w2 is visibly wrong.
@@ -132,16 +133,13 @@ def save_plot(
 ) -> Path | None:
     """C(w1) with the tangent of slope ∂C/∂w1 and the misprinted slope (needs matplotlib)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+        fig = new_figure(5, 3.5)
+    except PlotUnavailable:
         print("matplotlib is not installed; skipping the plot")
         return None
     others = {k: v for k, v in point.items() if k != "w1"}
     w1s = np.linspace(point["w1"] - 3.0, point["w1"] + 3.0, 200)
-    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax = fig.add_subplot()
     ax.plot(w1s, [cost(w1=w, **others) for w in w1s], label="C(w1)")
     c0 = cost(**point)
     ax.plot(w1s, c0 + slope * (w1s - point["w1"]), "--", label="tangent, slope ∂C/∂w1")
@@ -150,11 +148,7 @@ def save_plot(
     ax.set_ylabel("C")
     ax.legend()
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "01_cost_vs_w1.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, directory / "01_cost_vs_w1.png")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

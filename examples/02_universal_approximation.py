@@ -29,6 +29,7 @@ import numpy as np
 
 import autograd_mini as am
 import nn
+from nn.training import PlotUnavailable, new_figure, save_figure
 
 DIM = 3
 
@@ -74,16 +75,13 @@ def save_plot(
 ) -> Path | None:
     """The target and each fit along the cube's diagonal x = (t, t, t) (needs matplotlib)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+        fig = new_figure(6, 4)
+    except PlotUnavailable:
         print("matplotlib is not installed; skipping the plot")
         return None
     t = np.linspace(0.0, 1.0, 200)
     diagonal = np.repeat(t[:, None], DIM, axis=1)  # (200, 3)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    ax = fig.add_subplot()
     ax.plot(t, nn.data.smooth_target(diagonal)[:, 0], "k", lw=3, label="target")
     for width, model in models.items():
         with am.no_grad():
@@ -91,11 +89,7 @@ def save_plot(
     ax.set_xlabel("t  (x = (t, t, t))")
     ax.legend(fontsize=8)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "02_universal_approximation.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, directory / "02_universal_approximation.png")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

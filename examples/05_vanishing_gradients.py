@@ -33,6 +33,7 @@ import numpy as np
 
 import autograd_mini as am
 import nn
+from nn.training import PlotUnavailable, new_figure, save_figure
 
 # (label, activation module, weight initialiser)
 CONFIGS: list[tuple[str, type[nn.Module], str]] = [
@@ -115,14 +116,11 @@ def run_config(
 def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | None:
     """‖∂C/∂W^l‖ against layer l, log scale, one line per configuration (needs matplotlib)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+        fig = new_figure(6, 4)
+    except PlotUnavailable:
         print("matplotlib is not installed; skipping the plot")
         return None
-    fig, ax = plt.subplots(figsize=(6, 4))
+    ax = fig.add_subplot()
     for label, result in results.items():
         norms = result["grad_norms"]
         ax.semilogy(range(1, len(norms) + 1), norms, "o-", label=label)
@@ -130,11 +128,7 @@ def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | Non
     ax.set_ylabel("‖∂C/∂W^l‖ at the first step")
     ax.legend()
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "05_gradient_norms.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, directory / "05_gradient_norms.png")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import numpy as np
 
 import autograd_mini as am
 import nn
+from nn.training import PlotUnavailable, new_figure, save_figure
 
 HORIZONS = (10, 50, 100, 200, 500)  # rollout lengths in steps (×dt = 0.01 time units)
 
@@ -109,15 +110,12 @@ def train(model: StepModel, X: np.ndarray, deltas: np.ndarray, args: argparse.Na
 def save_plot(directory: Path, truth: np.ndarray, rollout: np.ndarray) -> Path | None:
     """x(t) of one true trajectory and of the free-running network (needs matplotlib)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+        fig = new_figure(7, 5)
+    except PlotUnavailable:
         print("matplotlib is not installed; skipping the plot")
         return None
     t = np.arange(len(truth)) * 0.01
-    fig, axes = plt.subplots(3, 1, figsize=(7, 5), sharex=True)
+    axes = fig.subplots(3, 1, sharex=True)
     for i, (ax, name) in enumerate(zip(axes, "xyz")):
         ax.plot(t, truth[:, i], "k", label="Runge-Kutta")
         ax.plot(t, rollout[:, i], "r--", label="MLP rollout")
@@ -125,11 +123,7 @@ def save_plot(directory: Path, truth: np.ndarray, rollout: np.ndarray) -> Path |
     axes[0].legend(fontsize=8)
     axes[-1].set_xlabel("time")
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "07_lorenz_rollout.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, directory / "07_lorenz_rollout.png")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import numpy as np
 
 import autograd_mini as am
 import nn
+from nn.training import PlotUnavailable, new_figure, save_figure
 
 ALPHA = 1e-4  # L2 penalty
 
@@ -77,26 +78,19 @@ def ascii_regions(model: nn.Sequential, X: np.ndarray, y: np.ndarray, cols: int 
 def save_plot(directory: Path, model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> Path | None:
     """Filled decision regions with the training points (needs matplotlib)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+        fig = new_figure(5, 4)
+    except PlotUnavailable:
         print("matplotlib is not installed; skipping the plot")
         return None
     (x0, y0), (x1, y1) = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     xx, yy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
     with am.no_grad():
         scores = model(np.c_[xx.ravel(), yy.ravel()]).data.reshape(xx.shape)
-    fig, ax = plt.subplots(figsize=(5, 4))
+    ax = fig.add_subplot()
     ax.contourf(xx, yy, scores > 0, alpha=0.3, cmap="coolwarm")
     ax.scatter(X[:, 0], X[:, 1], c=y, s=12, cmap="coolwarm")
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "09_two_moons.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, directory / "09_two_moons.png")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

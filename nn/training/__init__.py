@@ -10,14 +10,21 @@ from . import recipes
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .history import History
 from .metrics import accuracy, confusion_matrix, mean_squared_error, r2_score
-from .plots import PlotUnavailable, plot_confusion_matrix, plot_gradient_health, plot_history
+from .plots import (
+    PlotUnavailable,
+    new_figure,
+    plot_confusion_matrix,
+    plot_gradient_health,
+    plot_history,
+    save_figure,
+)
 from .search import LogUniform, SearchResult, Uniform, grid_search, random_search
 from .trainer import Callback, EarlyStopping, Trainer, TrainingInterrupted, fit
 
 __all__ = [
     "Callback", "CheckpointError", "EarlyStopping", "History", "LogUniform", "PlotUnavailable",
     "SearchResult", "Trainer", "TrainingInterrupted", "Uniform", "accuracy", "confusion_matrix",
-    "fit", "grid_search", "load_checkpoint", "mean_squared_error", "plot_confusion_matrix",
-    "plot_gradient_health", "plot_history", "r2_score", "random_search", "recipes",
-    "save_checkpoint",
+    "fit", "grid_search", "load_checkpoint", "mean_squared_error", "new_figure",
+    "plot_confusion_matrix", "plot_gradient_health", "plot_history", "r2_score", "random_search",
+    "recipes", "save_checkpoint", "save_figure",
 ]

@@ -20,8 +20,8 @@ import numpy.typing as npt
 from .history import History
 
 __all__ = [
-    "PlotUnavailable", "matplotlib_available", "plot_confusion_matrix", "plot_gradient_health",
-    "plot_history",
+    "PlotUnavailable", "matplotlib_available", "new_figure", "plot_confusion_matrix",
+    "plot_gradient_health", "plot_history", "save_figure",
 ]
 
 INSTALL_HINT = "pip install 'autograd_mini[plot]' (or: pip install matplotlib)"
@@ -40,7 +40,11 @@ def matplotlib_available() -> bool:
     return True
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
+    """A matplotlib Figure of width × height inches on its own Agg canvas (constrained layout).
+
+    Raises PlotUnavailable, with the install hint, when matplotlib is missing.
+    """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -52,7 +56,8 @@ def _figure(width: float, height: float) -> Any:
     return figure
 
 
-def _save(figure: Any, path: str | os.PathLike[str]) -> Path:
+def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
+    """Write `figure` as a PNG at `path` through a temporary file renamed over it; return path."""
     target = Path(path)
     temp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp.png")
     try:
@@ -78,7 +83,7 @@ def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[s
     if metric and any(v is not None for v in data["train_metric"] + data["val_metric"]):
         panels.append((metric, "train_metric", "val_metric", False))
     panels.append(("learning rate", "lr", None, True))
-    figure = _figure(4.2 * len(panels), 3.6)
+    figure = new_figure(4.2 * len(panels), 3.6)
     axes = figure.subplots(1, len(panels))
     for ax, (label, train_key, val_key, log) in zip(np.atleast_1d(axes), panels):
         train = _series(data[train_key])
@@ -95,7 +100,7 @@ def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[s
             ax.legend()
     if title:
         figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_confusion_matrix(matrix: npt.ArrayLike, path: str | os.PathLike[str],
@@ -105,7 +110,7 @@ def plot_confusion_matrix(matrix: npt.ArrayLike, path: str | os.PathLike[str],
     n = len(cm)
     names = [str(i) for i in range(n)] if labels is None else [str(s) for s in labels]
     size = 1.0 + 0.45 * n
-    figure = _figure(size + 1.2, size)
+    figure = new_figure(size + 1.2, size)
     ax = figure.subplots()
     image = ax.imshow(cm, cmap="Blues")
     figure.colorbar(image, ax=ax, shrink=0.8)
@@ -120,7 +125,7 @@ def plot_confusion_matrix(matrix: npt.ArrayLike, path: str | os.PathLike[str],
                 ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=8,
                         color="white" if cm[i, j] > threshold else "black")
     ax.set_title(title or f"confusion matrix ({int(np.trace(cm))}/{int(cm.sum())} correct)")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_gradient_health(monitor: Any, path: str | os.PathLike[str],
@@ -133,7 +138,7 @@ def plot_gradient_health(monitor: Any, path: str | os.PathLike[str],
     steps = np.asarray(data["step"])
     if len(steps) == 0:
         raise ValueError("plot_gradient_health: the monitor has recorded nothing")
-    figure = _figure(13.0, 3.8)
+    figure = new_figure(13.0, 3.8)
     axes = figure.subplots(1, 3)
     for ax, key, label in ((axes[0], "grad_norm", "‖∂C/∂W‖"),
                            (axes[1], "update_ratio", "‖ΔW‖ / ‖W‖")):
@@ -163,4 +168,4 @@ def plot_gradient_health(monitor: Any, path: str | os.PathLike[str],
         ax.legend(fontsize=7)
     if title:
         figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
