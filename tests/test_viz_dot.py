@@ -11,6 +11,8 @@ import pytest
 
 pytest.importorskip("graphviz", reason="graphviz (the Python package) is the viz extra")
 
+from viz_fixtures import lecture_network  # noqa: E402
+
 import autograd_mini as am  # noqa: E402
 from autograd_mini.scope import recording_scopes  # noqa: E402
 from autograd_mini.viz.dot import draw_graph  # noqa: E402
@@ -27,18 +29,6 @@ def nodes(source: str) -> dict[str, str]:
 
 def edges(source: str) -> list[tuple[str, str, str]]:
     return EDGE.findall(source)
-
-
-def lecture_network():
-    x, t = am.tensor(1.5), am.tensor(0.2)
-    w1 = am.tensor(0.8, requires_grad=True)
-    b1 = am.tensor(-0.3, requires_grad=True)
-    w2 = am.tensor(-2.0, requires_grad=True)
-    b2 = am.tensor(0.4, requires_grad=True)
-    h = am.sigmoid(w1 * x + b1)
-    y = am.sigmoid(w2 * h + b2)
-    C = 0.5 * (y - t) ** 2
-    return C, dict(locals())
 
 
 def test_one_box_per_tensor_one_ellipse_per_op_and_edges_in_argument_order() -> None:

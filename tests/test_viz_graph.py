@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from viz_fixtures import lecture_network
 
 import autograd_mini as am
 from autograd_mini.viz.graph import (
@@ -15,20 +16,6 @@ from autograd_mini.viz.graph import (
     collect_graph,
     compute_gradients,
 )
-
-
-def lecture_network():
-    """y = σ(w2·σ(w1·x + b1) + b2), C = ½(y − t)², with named tensors."""
-    x, t = am.tensor(1.5), am.tensor(0.2)
-    w1 = am.tensor(0.8, requires_grad=True)
-    b1 = am.tensor(-0.3, requires_grad=True)
-    w2 = am.tensor(-2.0, requires_grad=True)
-    b2 = am.tensor(0.4, requires_grad=True)
-    z1 = w1 * x + b1
-    h = am.sigmoid(z1)
-    y = am.sigmoid(w2 * h + b2)
-    C = 0.5 * (y - t) ** 2
-    return C, dict(locals())
 
 
 def test_nodes_are_numbered_in_recording_order_with_leaves_before_first_use() -> None:

@@ -8,23 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from viz_fixtures import lecture_network
 
 import autograd_mini as am
 from autograd_mini.errors import AutogradError
 from autograd_mini.viz.graph import collect_graph
 from autograd_mini.viz.steps import backward_steps, walk_backward
-
-
-def lecture_network():
-    x, t = am.tensor(1.5), am.tensor(0.2)
-    w1 = am.tensor(0.8, requires_grad=True)
-    b1 = am.tensor(-0.3, requires_grad=True)
-    w2 = am.tensor(-2.0, requires_grad=True)
-    b2 = am.tensor(0.4, requires_grad=True)
-    h = am.sigmoid(w1 * x + b1)
-    y = am.sigmoid(w2 * h + b2)
-    C = 0.5 * (y - t) ** 2
-    return C, dict(locals())
 
 
 def test_one_step_per_node_that_requires_grad_in_reverse_order() -> None:
