@@ -46,6 +46,13 @@ def measure(framework: str, params: dict[str, Any], budget_s: float) -> dict[str
     return {**timing, "n": n}
 
 
+def chain(y: Any, n: int) -> Any:
+    """The workload itself, the same code for every framework: n ops y·0.5, y + 0.5, ..."""
+    for i in range(n):
+        y = y * 0.5 if i % 2 == 0 else y + 0.5
+    return y
+
+
 def _autograd_mini(x: np.ndarray, n: int) -> Callable[[], None]:
     import autograd_mini as am
 
@@ -53,10 +60,7 @@ def _autograd_mini(x: np.ndarray, n: int) -> Callable[[], None]:
 
     def run() -> None:
         leaf.grad = None
-        y = leaf
-        for i in range(n):
-            y = y * 0.5 if i % 2 == 0 else y + 0.5
-        y.sum().backward()
+        chain(leaf, n).sum().backward()
 
     return run
 
@@ -68,10 +72,7 @@ def _torch(x: np.ndarray, n: int) -> Callable[[], None]:
 
     def run() -> None:
         leaf.grad = None
-        y = leaf
-        for i in range(n):
-            y = y * 0.5 if i % 2 == 0 else y + 0.5
-        y.sum().backward()
+        chain(leaf, n).sum().backward()
 
     return run
 
@@ -82,10 +83,7 @@ def _mygrad(x: np.ndarray, n: int) -> Callable[[], None]:
     leaf = mg.tensor(x)
 
     def run() -> None:
-        y = leaf
-        for i in range(n):
-            y = y * 0.5 if i % 2 == 0 else y + 0.5
-        y.sum().backward()
+        chain(leaf, n).sum().backward()
 
     return run
 
@@ -94,12 +92,10 @@ def _hips_autograd(x: np.ndarray, n: int) -> Callable[[], None]:
     import autograd.numpy as anp
     from autograd import grad
 
-    def chain(y: Any) -> Any:
-        for i in range(n):
-            y = y * 0.5 if i % 2 == 0 else y + 0.5
-        return anp.sum(y)
+    def loss(y: Any) -> Any:
+        return anp.sum(chain(y, n))
 
-    gradient = grad(chain)
+    gradient = grad(loss)
     return lambda: gradient(x)
 
 
@@ -110,10 +106,7 @@ def _micrograd(x: np.ndarray, n: int) -> Callable[[], None]:
 
     def run() -> None:
         leaf.grad = 0
-        y = leaf
-        for i in range(n):
-            y = y * 0.5 if i % 2 == 0 else y + 0.5
-        (y + 0.0).backward()  # one op standing in for the sum
+        (chain(leaf, n) + 0.0).backward()  # one op standing in for the sum
 
     return run
 

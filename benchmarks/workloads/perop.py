@@ -42,6 +42,14 @@ def measure(framework: str, params: dict[str, Any], budget_s: float) -> dict[str
             timing["min_seconds"] / ops, "ops_per_call": ops}
 
 
+def chain(y: Any, a: Any, b: Any, length: int) -> Any:
+    """The workload itself, the same code for every framework: `length` ops y·a, y + b, ..."""
+    for _ in range(length // 2):
+        y = y * a
+        y = y + b
+    return y
+
+
 def _autograd_mini(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> Callable:
     import autograd_mini as am
 
@@ -49,11 +57,7 @@ def _autograd_mini(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> 
 
     def run() -> None:
         tx.grad = ta.grad = tb.grad = None
-        y = tx
-        for _ in range(length // 2):
-            y = y * ta
-            y = y + tb
-        y.sum().backward()
+        chain(tx, ta, tb, length).sum().backward()
 
     return run
 
@@ -65,11 +69,7 @@ def _torch(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> Callable
 
     def run() -> None:
         tx.grad = ta.grad = tb.grad = None
-        y = tx
-        for _ in range(length // 2):
-            y = y * ta
-            y = y + tb
-        y.sum().backward()
+        chain(tx, ta, tb, length).sum().backward()
 
     return run
 
@@ -80,11 +80,7 @@ def _mygrad(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> Callabl
     tx, ta, tb = (mg.tensor(v) for v in (x, a, b))
 
     def run() -> None:
-        y = tx
-        for _ in range(length // 2):
-            y = y * ta
-            y = y + tb
-        y.sum().backward()
+        chain(tx, ta, tb, length).sum().backward()
 
     return run
 
@@ -93,14 +89,10 @@ def _hips_autograd(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> 
     import autograd.numpy as anp
     from autograd import grad
 
-    def chain(leaves: tuple[Any, Any, Any]) -> Any:
-        y, wa, wb = leaves
-        for _ in range(length // 2):
-            y = y * wa
-            y = y + wb
-        return anp.sum(y)
+    def loss(leaves: tuple[Any, Any, Any]) -> Any:
+        return anp.sum(chain(*leaves, length))
 
-    gradient = grad(chain)
+    gradient = grad(loss)
     leaves = (x, a, b)
 
     def run() -> None:
@@ -116,11 +108,7 @@ def _micrograd(x: np.ndarray, a: np.ndarray, b: np.ndarray, length: int) -> Call
 
     def run() -> None:
         vx.grad = va.grad = vb.grad = 0
-        y = vx
-        for _ in range(length // 2):
-            y = y * va
-            y = y + vb
-        (y + 0.0).backward()  # one op standing in for the sum of the tensor frameworks
+        (chain(vx, va, vb, length) + 0.0).backward()  # one op standing in for the tensors' sum
 
     return run
 
