@@ -23,6 +23,12 @@ __all__ = [
 ]
 
 _GELU_C = math.sqrt(2.0 / math.pi)
+# Beyond ±10 the tanh in GELU is ±1 to the last bit (its argument exceeds 43), so the cubic is
+# evaluated on x clipped to ±10: x³ overflows for |x| > 7e12 in float32, which made the
+# forward warn and the gradient NaN.
+_GELU_SATURATED = 10.0
+# log1p(e^-z) underflows to 0 for z > 800 in float64 (and far sooner in float32).
+_SOFTPLUS_NEGLIGIBLE = 800.0
 
 
 # ---- functions -------------------------------------------------------------------------------
@@ -55,14 +61,21 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
     """ln(1 + e^(βx)) / β, stable for any x."""
     if beta == 1.0:
         return am.softplus(x)
-    return am.softplus(am.as_tensor(x) * beta) * (1.0 / beta)
+    # = max(x, 0) + ln(1 + e^(−β|x|)) / β, so βx is never formed (it overflows for huge x).
+    # −|x| is built with where, not abs, so the gradient at 0 is σ(0) and not abs'(0) = 0.
+    t = am.as_tensor(x)
+    positive = t.data > 0
+    minus_abs = am.where(positive, -t, t)
+    tail = am.clip(minus_abs, min=-_SOFTPLUS_NEGLIGIBLE / beta)  # ≤ 800/β: βx cannot overflow
+    return am.relu(t) + am.softplus(tail * beta) * (1.0 / beta)
 
 
 def gelu(x: Any) -> Tensor:
     """Tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's approximate='tanh'."""
     t = am.as_tensor(x)
-    inner = (t + t * t * t * 0.044715) * _GELU_C
-    return t * (am.tanh(inner) + 1.0) * 0.5
+    u = am.clip(t, -_GELU_SATURATED, _GELU_SATURATED)
+    inner = (u + u * u * u * 0.044715) * _GELU_C
+    return t * ((am.tanh(inner) + 1.0) * 0.5)  # halve first: t·2 would overflow at the max
 
 
 def silu(x: Any) -> Tensor:
