@@ -92,7 +92,8 @@ def _logsumexp_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
 
 
 def _softmax_forward(a, *, axis):
-    shifted = a - _slice_max(a, axis)
+    with np.errstate(over="ignore"):  # a − max ≤ 0: an overflow is −inf, and e^−inf = 0 exactly
+        shifted = a - _slice_max(a, axis)
     e = np.exp(shifted)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
