@@ -243,7 +243,8 @@ def render(results: list[dict[str, Any]], checks: list[dict[str, Any]],
             parts.append("  " + "; ".join(
                 f"{r['framework']}: {r.get('epochs')} epochs, test acc "
                 f"{r.get('test_accuracy', 0):.4f}" for r in records if r["status"] == "ok")
-                + "  (* = stopped at the epoch cap below 98%)")
+                + ("  (* = stopped at the epoch cap below 98%)"
+                   if any(r.get("reached") is False for r in records) else ""))
     parts.append(report.targets_table(checks))
     missing = [f for f, v in info["frameworks"].items() if not v["available"]]
     versions = ", ".join(f"{f} {v['version']}" for f, v in info["frameworks"].items()
@@ -254,7 +255,9 @@ def render(results: list[dict[str, Any]], checks: list[dict[str, Any]],
     if loads and max(loads) > (info["cpu_count"] or 1):
         parts.append(f"WARNING: the machine was busy during this run (1-minute load average up "
                      f"to {max(loads):.1f} on {info['cpu_count']} cores): other processes "
-                     "competed for the CPUs, so these timings are unreliable; rerun when idle.")
+                     "competed for the CPUs, so these timings are unreliable; rerun when idle, "
+                     "or with --threads 1 --stat best (multithreaded BLAS stalls badly when "
+                     "the cores are shared).")
     parts.append(f"threads: numpy BLAS {info['numpy_threads']}, PyTorch set to the same; "
                  f"autograd_mini style: {info['autograd_mini_style']['style']} "
                  f"({info['autograd_mini_style']['why']})")

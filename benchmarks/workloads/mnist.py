@@ -1,10 +1,12 @@
 """Workload 5 (optional, `--only mnist`): wall time to 98% MNIST test accuracy.
 
 Fixed recipe for every framework: 784-256-128-10 ReLU MLP (float32, PyTorch's default init
-drawn by numpy), Adam lr 1e-3, batch 128, pixels scaled to [0, 1], the same seeded shuffle
-each epoch; after each epoch the test accuracy is measured and training stops at >= 98% or
-after `max_epochs`. The reported time is training plus per-epoch evaluation (data loading
-excluded). Reads the four gzipped IDX files from `--mnist-dir`; skipped when they are missing.
+drawn by numpy), Adam with lr 1e-3 · 0.8^(epoch − 1), batch 128, pixels standardised with
+MNIST's mean and std (0.1307, 0.3081), the same seeded shuffle each epoch; after each epoch
+the test accuracy is measured and training stops at >= 98% or after `max_epochs`. (Without
+the standardisation and the decay this net hovers at 97.5-98.0%, so reaching 98% became a
+coin toss decided by rounding.) The reported time is training plus per-epoch evaluation (data
+loading excluded). Reads the four gzipped IDX files from `--mnist-dir`; skipped when missing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .case import Case
 from .common import init_weights
 from .models import am_style, build_classifier
 
-TITLE = "5. Time to 98% MNIST test accuracy (784-256-128-10, Adam 1e-3, batch 128)"
+TITLE = "5. Time to 98% MNIST test accuracy (784-256-128-10, Adam 1e-3·0.8^epoch, batch 128)"
 UNIT = "s"
 FRAMEWORKS = ("autograd_mini", "torch")
 FILES = {
@@ -31,10 +33,12 @@ FILES = {
 }
 TARGET = 0.98
 SIZES = (784, 256, 128, 10)
+MEAN, STD = 0.1307, 0.3081  # MNIST's training-set pixel statistics (pixels in [0, 1])
+LR_DECAY = 0.8  # per epoch
 
 
 def cases(quick: bool, data_dir: str = "../shared/data/mnist") -> list[Case]:
-    return [Case("to 98% test acc", {"data_dir": data_dir, "max_epochs": 1 if quick else 20,
+    return [Case("to 98% test acc", {"data_dir": data_dir, "max_epochs": 1 if quick else 15,
                                      "batch": 128, "lr": 1e-3},
                  FRAMEWORKS, timeout_s=1200.0)]
 
@@ -61,12 +65,13 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 def load(data_dir: str) -> dict[str, np.ndarray]:
-    """Images as (n, 784) float32 in [0, 1], labels as int64."""
+    """Images as (n, 784) float32, standardised; labels as int64."""
     out = {}
     for key, name in FILES.items():
         array = read_idx(Path(data_dir) / name)
         if key.endswith("images"):
-            out[key] = (array.reshape(len(array), -1) / np.float32(255)).astype(np.float32)
+            pixels = array.reshape(len(array), -1).astype(np.float32) / np.float32(255)
+            out[key] = (pixels - np.float32(MEAN)) / np.float32(STD)
         else:
             out[key] = array.astype(np.int64)
     return out
@@ -82,6 +87,7 @@ def measure(framework: str, params: dict[str, Any], budget_s: float) -> dict[str
     history = []
     start = time.perf_counter()
     for epoch in range(1, params["max_epochs"] + 1):
+        model.set_lr(params["lr"] * LR_DECAY ** (epoch - 1))
         order = rng.permutation(len(x))
         for i in range(0, len(x), batch):
             index = order[i:i + batch]

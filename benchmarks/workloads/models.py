@@ -28,6 +28,15 @@ class Classifier:
     step: Callable[[np.ndarray, np.ndarray], Any]
     predict: Callable[[np.ndarray], np.ndarray]
     style: str = ""
+    optimizer: Any = None  # has `param_groups` (PyTorch, nn.optim) or `lr` (numpy optimizers)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate of every parameter group (for schedules)."""
+        if hasattr(self.optimizer, "param_groups"):
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+        else:
+            self.optimizer.lr = lr
 
 
 def am_style(requested: str = "auto") -> tuple[str, str]:
@@ -94,7 +103,7 @@ def _autograd_mini_raw(weights: Weights, optimizer: str, lr: float) -> Classifie
         with am.no_grad():
             return forward(x).data
 
-    return Classifier(step, predict, "raw")
+    return Classifier(step, predict, "raw", opt)
 
 
 def _autograd_mini_nn(weights: Weights, optimizer: str, lr: float) -> Classifier:
@@ -123,7 +132,7 @@ def _autograd_mini_nn(weights: Weights, optimizer: str, lr: float) -> Classifier
         with am.no_grad():
             return model(am.Tensor(x)).data
 
-    return Classifier(step, predict, "nn")
+    return Classifier(step, predict, "nn", opt)
 
 
 def _torch(weights: Weights, optimizer: str, lr: float) -> Classifier:
@@ -152,7 +161,7 @@ def _torch(weights: Weights, optimizer: str, lr: float) -> Classifier:
         with torch.no_grad():
             return model(torch.from_numpy(x)).numpy()
 
-    return Classifier(step, predict, "torch.nn")
+    return Classifier(step, predict, "torch.nn", opt)
 
 
 def _mygrad(weights: Weights, optimizer: str, lr: float) -> Classifier:
@@ -182,7 +191,7 @@ def _mygrad(weights: Weights, optimizer: str, lr: float) -> Classifier:
         with mg.no_autodiff:
             return np.asarray(forward(x))
 
-    return Classifier(step, predict, "mygrad ops")
+    return Classifier(step, predict, "mygrad ops", opt)
 
 
 def _hips_autograd(weights: Weights, optimizer: str, lr: float) -> Classifier:
@@ -217,4 +226,4 @@ def _hips_autograd(weights: Weights, optimizer: str, lr: float) -> Classifier:
     def predict(x: np.ndarray) -> np.ndarray:
         return logits(params, x)
 
-    return Classifier(step, predict, "autograd.numpy")
+    return Classifier(step, predict, "autograd.numpy", opt)
