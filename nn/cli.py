@@ -329,7 +329,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         build_scheduler,
         make_loader,
     )
-    from .training.trainer import EarlyStopping, Trainer
+    from .training.trainer import Callback, EarlyStopping, Trainer
+
+    class StopIfDiverged(Callback):
+        """A NaN or infinite batch loss means the weights are lost: stop now and say why,
+        rather than train on NaN to the last epoch and exit 0 with NaN metrics."""
+
+        def on_step_end(self, trainer: Trainer, loss: float) -> None:
+            if not math.isfinite(loss):
+                lr = config["lr"]
+                raise CommandError(
+                    f"training diverged: the batch loss is {loss} at epoch {trainer.epoch + 1}, "
+                    f"step {trainer.step}, with --lr {lr:g}; the weights are no longer finite. "
+                    f"Lower the learning rate (e.g. --lr {lr / 10:g}) and start a new run."
+                )
 
     started = time.perf_counter()
     out = Path(args.out) if args.out else Path("runs") / args.data
@@ -359,7 +372,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         early_stopping=EarlyStopping(args.patience) if args.patience else None,
         checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
         gradient_monitor=monitor, monitor_every=args.monitor_gradients or 1,
-        config=run_config, log=say,
+        config=run_config, log=say, callbacks=[StopIfDiverged()],
     )
     say(f"{'resuming' if resuming else 'training'} MLP {_architecture(config, dataset)} on "
         f"{dataset.name}: train {len(dataset.X_train)}, val {len(dataset.X_val)}, test "
@@ -652,6 +665,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError as error:  # e.g. --hidden 2000000000: numpy says how much it wanted
+        print(f"{prog}: error: out of memory ({error or 'no details'}); use smaller --hidden "
+              "widths or --batch-size", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)  # stop the interpreter's flush from failing
         os.dup2(devnull, sys.stdout.fileno())
