@@ -205,6 +205,14 @@ def _load_data(name: str, data_dir: str | None, download: bool = False) -> Any:
         from .data.mnist import ENV_VAR
 
         reason = str(error)
+        if not reason.startswith((f"{name} files not found", "could not download",
+                                  "no data directory", "cannot create the data directory")):
+            # The files were found but do not read as MNIST: "not found" would mislead.
+            raise CommandError(
+                f"the {name} files are damaged: {reason}.\nTo fix: delete the file named above "
+                f"and run again with --download to fetch an intact copy (md5-checked), or point "
+                f"--data-dir at a good one."
+            ) from error
         if data_dir is None and not os.environ.get(ENV_VAR):
             reason = f"no --data-dir given and {ENV_VAR} is not set"
         raise CommandError(
