@@ -651,6 +651,20 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 # ---- entry point ------------------------------------------------------------------------------
+def _caused_by_ctrl_c(error: BaseException) -> bool:
+    """True if `error` stands for a Ctrl-C: Python re-raises a KeyboardInterrupt that lands
+    inside a module import as ImportError, and inside a class body's __set_name__ (e.g. while
+    matplotlib is imported for the plots) as RuntimeError, keeping it as the cause."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
@@ -681,6 +695,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)  # stop the interpreter's flush from failing
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    except Exception as error:  # last: only what no clause above handles
+        if not _caused_by_ctrl_c(error):
+            raise
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
