@@ -415,8 +415,9 @@ def _operand(value: ArrayLike, like: Tensor, op: str = "op") -> Tensor:
     floating dtype, so `x32 * 2` stays float32."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (int, float)) and like.data.dtype.kind == "f" and value != 0:
-        # (zero is not cached: −0.0 == 0.0 as a key, but x·(−0.0) must keep its sign)
+    if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
+        if value == 0:  # not cached: −0.0 == 0.0 as a key, but x·(−0.0) must keep its sign
+            return Tensor._make(np.asarray(value, dtype=like.data.dtype), False)
         key = (value, like.data.dtype.char)
         constant = _SCALAR_CONSTANTS.get(key)
         if constant is None:

@@ -866,9 +866,6 @@ def test_operator_with_a_complex_constant_names_the_op():
         x + 1j
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a Python float zero skips the constant cache "
-                   "(kept off it for −0.0's sign) and stays float64, so x32 * 0.0, 0.0 - x32 and "
-                   "am.maximum(x32, 0.0) silently compute in float64")
 @pytest.mark.parametrize("zero", [0.0, -0.0], ids=["0.0", "-0.0"])
 @pytest.mark.parametrize("name", ["*", "-", "maximum", "where"])
 def test_a_float_zero_constant_keeps_float32(name, zero):
