@@ -3,7 +3,7 @@
 Each case asserts the precise outcome: the correct result (compared with the float64 answer),
 or an error of the library's type that names the op and the offending shape, dtype or value.
 The counts of bad inputs per kind are listed in tests/HARDENING.md. Engine defects that are
-not fixed yet are pinned as strict xfails at the end of this file.
+found by this catalogue are kept as regression tests near the end of this file.
 """
 
 from __future__ import annotations
