@@ -77,8 +77,14 @@ def workload_table(title: str, unit: str, records: list[Record], stat: str = "me
     return table(note, header, rows)
 
 
+def best(record: Record) -> float:
+    """The fastest block of any repetition (falls back to the reported seconds)."""
+    return record.get("best_seconds") or record["seconds"]
+
+
 def floor_table(records: list[Record]) -> str | None:
-    """MLP step time over the matmul floor of the same batch size."""
+    """MLP step time over the matmul floor of the same batch size, best against best: the
+    floor is a lower bound, so its least disturbed measurement is the right one."""
     floors = {r["params"]["batch"]: r for r in records
               if r["framework"] == "numpy" and r["status"] == "ok"}
     if not floors:
@@ -92,10 +98,11 @@ def floor_table(records: list[Record]) -> str | None:
         if floor is None:
             continue
         rows.append([case] + [
-            f"{found[f]['seconds'] / floor['seconds']:.2f}" if f in found and
+            f"{best(found[f]) / best(floor):.2f}" if f in found and
             found[f]["status"] == "ok" else "-" for f in names])
     header = ["case"] + [LABELS[f] for f in names]
-    return table("  step time / matmul floor (the 8 products alone, same batch)", header, rows)
+    return table("  best step time / best matmul floor (the 8 products alone, same batch)",
+                 header, rows)
 
 
 def memory_table(title: str, records: list[Record], per_op: bool = False) -> str:
@@ -149,7 +156,7 @@ def targets(results: list[Record]) -> list[dict[str, Any]]:
     def over(workload: str, case: str, framework: str, other_case: str | None = None,
              key: str = "seconds") -> float | None:
         mine, theirs = ok(workload, case), ok(workload, other_case or case, framework)
-        if mine is None or theirs is None or not theirs[key]:
+        if mine is None or theirs is None or not theirs.get(key):
             return None
         return mine[key] / theirs[key]
 
@@ -160,7 +167,8 @@ def targets(results: list[Record]) -> list[dict[str, Any]]:
                   vs_torch("mlp", case), limit)
         check(f"mlp {opt} b1024: within 1.25x of the matmul floor",
               [("mlp", f"{opt} b1024"), ("mlp", "floor b1024")],
-              over("mlp", f"{opt} b1024", "numpy", "floor b1024"), 1.25, "x floor")
+              over("mlp", f"{opt} b1024", "numpy", "floor b1024", key="best_seconds"), 1.25,
+              "x floor (best/best)")
     check("mlp adam b1024: peak memory growth below torch's", [("mlp", "adam b1024")],
           over("mlp", "adam b1024", "torch", key="peak_growth_mb"), 1.0, "x torch")
     for r in results:
