@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -33,7 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, one repetition: a smoke run in well under 30 s")
+                        help="tiny sizes, one repetition: a smoke run (~15-30 s for autograd_mini "
+                             "and PyTorch on 2 cores)")
     parser.add_argument("--only", default=",".join(DEFAULT),
                         help=f"comma-separated workloads out of {','.join(WORKLOADS)} "
                              f"(default: {','.join(DEFAULT)}; mnist only when named)")
@@ -61,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [w for w in args.only if w not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+    if args.threads is not None and importlib.util.find_spec("threadpoolctl") is None:
+        parser.error("--threads needs threadpoolctl (pip install threadpoolctl)")
     args.frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     args.reps = args.reps or (1 if args.quick else 3)
     if args.json is None:
