@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=None,
                         help="repetitions (processes) per case and framework (default 3; "
                              "--quick: 1)")
+    parser.add_argument("--extra-reps", type=int, default=2,
+                        help="up to this many extra repetitions for a framework whose "
+                             "repetitions differ by more than 1.5x (default 2; 0 disables)")
     parser.add_argument("--stat", choices=("median", "best"), default="median",
                         help="statistic in the tables: median (of each worker's median block) "
                              "or best (fastest block of any worker; steadier on a busy machine)")
@@ -110,11 +113,17 @@ def execute(steps: list[tuple[str, Case, list[str]]], reps: int, args: argparse.
                     continue
                 if runs[framework] and runs[framework][-1]["status"] != "ok":
                     continue  # a failure repeats: do not spend time on it again
-                spec = {"workload": workload, "framework": framework, "params": case.params,
-                        "budget_s": case.budget_s, "threads": args.threads}
-                result = run_worker(spec, case.timeout_s)
+                result = run_worker(_spec(workload, case, framework, args), case.timeout_s)
                 runs[framework].append(result)
                 _progress(done, total, workload, case.name, framework, rep, result)
+        extra = 0 if case.max_reps else args.extra_reps  # long cases: no extra repetitions
+        for _ in range(extra):  # a busy machine: add repetitions where they disagree
+            noisy = [f for f in fws if f not in skip and _disagree(runs[f])]
+            for framework in noisy:
+                result = run_worker(_spec(workload, case, framework, args), case.timeout_s)
+                runs[framework].append(result)
+                _progress(done, total, workload, case.name, framework, len(runs[framework]) - 1,
+                          result)
         for framework in fws:
             record = _aggregate(workload, case, framework, runs[framework], skip.get(framework),
                                 args.stat)
@@ -123,6 +132,19 @@ def execute(steps: list[tuple[str, Case, list[str]]], reps: int, args: argparse.
             records.append(record)
     _add_ratios(records)
     return records
+
+
+def _spec(workload: str, case: Case, framework: str, args: argparse.Namespace
+          ) -> dict[str, Any]:
+    """What one worker process measures."""
+    return {"workload": workload, "framework": framework, "params": case.params,
+            "budget_s": case.budget_s, "threads": args.threads}
+
+
+def _disagree(runs: list[dict[str, Any]], spread: float = 1.5) -> bool:
+    """True when the successful repetitions' times differ by more than `spread`x."""
+    times = [r["seconds"] for r in runs if r["status"] == "ok"]
+    return len(times) >= 2 and max(times) > spread * min(times)
 
 
 def _skips(workload: str, case: Case, fws: list[str], failed_before: dict[tuple[str, str], str],
