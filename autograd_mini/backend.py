@@ -16,6 +16,15 @@ from .ops.elementwise import _sigmoid_forward
 from .ops.reductions import _softmax_forward
 from .ops.shape import _scatter_add_forward
 
+
+def _materialized_broadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """g repeated to `shape` as a new array: np.broadcast_to's view costs a few µs of Python
+    per call, and every consumer of a gradient reads all of it anyway."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 NUMPY = SimpleNamespace(
     value=lambda x: x,
     where=np.where,
@@ -23,7 +32,7 @@ NUMPY = SimpleNamespace(
     log=np.log,
     sigmoid=_sigmoid_forward,
     softmax=lambda a, axis: _softmax_forward(a, axis=axis),
-    broadcast_to=np.broadcast_to,
+    broadcast_to=lambda g, shape: _materialized_broadcast(g, shape),
     expand_dims=np.expand_dims,
     swapaxes=np.swapaxes,
     scatter_add=lambda g, index, shape: _scatter_add_forward(g, index=index, shape=shape),

@@ -124,34 +124,53 @@ def run_backward(
             heapq.heappush(heap, (-root._node[3], key, root))
 
     xp = backend.TENSOR if create_graph else backend.NUMPY
+    anomaly = STATE.anomaly
+    heappop, heappush = heapq.heappop, heapq.heappush  # this loop is the hot path of backward
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph  # first-order backward records nothing
     try:
         while heap:
-            tensor = heapq.heappop(heap)[2]
+            tensor = heappop(heap)[2]
             g = pending.pop(id(tensor))
             if wanted is not None:
                 for slot in wanted.get(id(tensor), ()):
                     results[slot] = g
-            elif getattr(tensor, "_retains_grad", False):
+            elif tensor._retains_grad:
                 _accumulate_grad(tensor, g, create_graph)
             node = tensor._node
             if len(node) > 4:
                 _raise_freed(node[0])
-            parents = node[2]
-            grads = _vjp(tensor, node, g, xp, create_graph)
+            prim, params, parents, clock = node
+            if create_graph:
+                grads = _vjp_recorded(tensor, prim, params, parents, clock, g, xp)
+            elif len(parents) == 2:  # the common cases, unrolled: no generators per node
+                a, b = parents
+                if a._version > clock or b._version > clock or tensor._version > clock:
+                    _raise_mutated(tensor, prim, parents, clock)
+                grads = prim.vjp(g, tensor.data, (a.data, b.data),
+                                 (a.requires_grad, b.requires_grad), xp, **params)
+            elif len(parents) == 1:
+                a = parents[0]
+                if a._version > clock or tensor._version > clock:
+                    _raise_mutated(tensor, prim, parents, clock)
+                grads = prim.vjp(g, tensor.data, (a.data,), (a.requires_grad,), xp, **params)
+            else:
+                if tensor._version > clock or any(p._version > clock for p in parents):
+                    _raise_mutated(tensor, prim, parents, clock)
+                grads = prim.vjp(g, tensor.data, tuple(p.data for p in parents),
+                                 tuple(p.requires_grad for p in parents), xp, **params)
             if not retain_graph:
-                tensor._node = (node[0], node[1], parents, node[3], FREED)
+                tensor._node = (prim, params, parents, clock, FREED)
             for parent, gp in zip(parents, grads):
                 if gp is None or not parent.requires_grad:
                     continue
-                shape = parent.data.shape
-                if gp.shape != shape:
-                    gp = _reduce_to(gp, shape, node[0])
-                if gp.dtype != parent.data.dtype:
-                    gp = xp.astype(gp, parent.data.dtype)
-                if STATE.anomaly:
-                    _check_finite_gradient(node[0], tensor, gp)
+                data = parent.data
+                if gp.shape != data.shape:
+                    gp = _reduce_to(gp, data.shape, prim)
+                if gp.dtype is not data.dtype and gp.dtype != data.dtype:
+                    gp = xp.astype(gp, data.dtype)
+                if anomaly:
+                    _check_finite_gradient(prim, tensor, gp)
                 key = id(parent)
                 existing = pending.get(key)
                 if existing is not None:
@@ -170,7 +189,7 @@ def run_backward(
                         owned.add(key)
                         handed_out.add(id(gp))
                 else:
-                    heapq.heappush(heap, (-parent_node[3], key, parent))
+                    heappush(heap, (-parent_node[3], key, parent))
         for key, leaf in leaves.items():
             g = pending[key]
             if wanted is not None:
@@ -183,40 +202,24 @@ def run_backward(
     return results if inputs is not None else None
 
 
-def _vjp(tensor: Tensor, node: tuple, g: Any, xp: Any, create_graph: bool) -> tuple:
-    """Run one node's VJP after checking that none of its saved values changed in place."""
-    prim, params, parents, clock = node[:4]
-    if len(parents) == 1:
-        (a,) = parents
-        if a._version > clock or tensor._version > clock:
-            _raise_mutated(tensor, prim, parents, clock)
-        needs: tuple[bool, ...] = (a.requires_grad,)
-        arrays: tuple = (a.data,)
-    elif len(parents) == 2:
-        a, b = parents
-        if a._version > clock or b._version > clock or tensor._version > clock:
-            _raise_mutated(tensor, prim, parents, clock)
-        needs = (a.requires_grad, b.requires_grad)
-        arrays = (a.data, b.data)
-    else:
-        if tensor._version > clock or any(p._version > clock for p in parents):
-            _raise_mutated(tensor, prim, parents, clock)
-        needs = tuple(p.requires_grad for p in parents)
-        arrays = tuple(p.data for p in parents)
-    if create_graph:
-        from .tensor import apply
+def _vjp_recorded(tensor: Tensor, prim: Any, params: dict, parents: tuple, clock: int,
+                  g: Any, xp: Any) -> tuple:
+    """A VJP evaluated with Tensor ops (create_graph=True), so the gradient is differentiable."""
+    from .tensor import apply
 
-        # Recompute the output as a function of the parents, so that VJPs using `out`
-        # (exp, tanh, softmax, ...) stay differentiable with respect to the inputs.
-        try:
-            return prim.vjp(g, apply(prim, parents, params), parents, needs, xp, **params)
-        except AnomalyError as exc:  # raised by an op inside the VJP: name the user's op
-            origin = getattr(tensor, "_origin", None) or "unknown location"
-            raise AnomalyError(
-                f"'{prim.name}' backward produced NaN/Inf (inside its derivative: {exc}); the "
-                f"op was created at {origin}"
-            ) from exc
-    return prim.vjp(g, tensor.data, arrays, needs, xp, **params)
+    if tensor._version > clock or any(p._version > clock for p in parents):
+        _raise_mutated(tensor, prim, parents, clock)
+    needs = tuple(p.requires_grad for p in parents)
+    # Recompute the output as a function of the parents, so that VJPs using `out`
+    # (exp, tanh, softmax, ...) stay differentiable with respect to the inputs.
+    try:
+        return prim.vjp(g, apply(prim, parents, params), parents, needs, xp, **params)
+    except AnomalyError as exc:  # raised by an op inside the VJP: name the user's op
+        origin = getattr(tensor, "_origin", None) or "unknown location"
+        raise AnomalyError(
+            f"'{prim.name}' backward produced NaN/Inf (inside its derivative: {exc}); the "
+            f"op was created at {origin}"
+        ) from exc
 
 
 def _reduce_to(gp: Any, shape: tuple[int, ...], prim: Any) -> Any:

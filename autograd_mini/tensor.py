@@ -68,6 +68,7 @@ class Tensor:
         self.requires_grad = False
         self._node: tuple | None = None
         self._version = 0
+        self._retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -80,6 +81,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._node = None
         t._version = 0
+        t._retains_grad = False
         return t
 
     # ---- attributes --------------------------------------------------------------------
@@ -484,6 +486,7 @@ def _record(prim: ops.Primitive, data: np.ndarray, parents: tuple, params: dict,
     out.data = data
     out.grad = None
     out._version = 0
+    out._retains_grad = False
     if any_requires_grad and STATE.grad_enabled:
         out.requires_grad = True
         CLOCK.tick += 1
