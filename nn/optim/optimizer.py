@@ -31,6 +31,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[ParamGroup] = []
         self.state: dict[am.Tensor, dict[str, Any]] = {}
+        self._scratch: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
         if isinstance(params, am.Tensor):
             raise TypeError(
                 f"{self._name}: params must be an iterable of Tensors or of param-group dicts, "
@@ -43,6 +44,17 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
+        """A reusable work array of `array`'s shape and dtype (not state: never saved).
+
+        Updates written as `param -= lr * grad` allocate a parameter-sized temporary every
+        step, and large fresh allocations come back from the OS as page faults."""
+        key = (array.shape, array.dtype)
+        buffer = self._scratch.get(key)
+        if buffer is None:
+            buffer = self._scratch[key] = np.empty_like(array)
+        return buffer
 
     @property
     def _name(self) -> str:

@@ -53,4 +53,5 @@ class SGD(Optimizer):
                 buffer *= momentum
                 buffer += (1.0 - float(group["dampening"])) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param -= lr * grad
+        step = np.multiply(grad, lr, out=self._scratch_like(param))
+        param -= step
