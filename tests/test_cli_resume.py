@@ -7,7 +7,6 @@ the final weights with an uninterrupted run bit for bit.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from subprocess_env import cli_env
 
 from nn.serialization import load
 
@@ -29,15 +29,8 @@ def _command(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "nn.cli", *TRAIN, "--out", str(out), *extra]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["MPLBACKEND"] = "Agg"
-    return env
-
-
 def _run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_command(out, *extra), capture_output=True, text=True, env=_env(),
+    return subprocess.run(_command(out, *extra), capture_output=True, text=True, env=cli_env(),
                           cwd=ROOT, timeout=120)
 
 
@@ -54,7 +47,7 @@ def _assert_bitwise_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) ->
 
 def _start_and_wait_for_step_checkpoint(out: Path, min_step: int) -> subprocess.Popen[str]:
     """Start a checkpoint-every-step run; return once last.npz records >= min_step steps."""
-    process = subprocess.Popen(_command(out, "--checkpoint-every", "1"), text=True, env=_env(),
+    process = subprocess.Popen(_command(out, "--checkpoint-every", "1"), text=True, env=cli_env(),
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -117,7 +110,7 @@ def test_resume_with_different_options_is_refused(tmp_path):
     assert _run(out, "--epochs", "1").returncode == 0
     result = subprocess.run(
         [sys.executable, "-m", "nn.cli", "train", "--data", "spirals", "--out", str(out),
-         "--resume", "--lr", "0.5", "--quiet"], capture_output=True, text=True, env=_env(),
+         "--resume", "--lr", "0.5", "--quiet"], capture_output=True, text=True, env=cli_env(),
         cwd=ROOT, timeout=120)
     assert result.returncode == 2
     assert "--lr 0.01" in result.stderr and "Traceback" not in result.stderr

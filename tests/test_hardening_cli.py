@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from subprocess_env import cli_env
 
 from nn import cli
 from nn.data.mnist import FILES
@@ -207,18 +208,11 @@ def test_resume_from_a_damaged_checkpoint_exits_1_naming_the_file(tmp_path, caps
 
 
 # ---- interrupted runs (subprocesses: real signals) --------------------------------------------
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["MPLBACKEND"] = "Agg"
-    return env
-
-
 def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "nn.cli", "train", "--data", "spirals", "--epochs", "2",
                "--hidden", "16", "--batch-size", "8", "--checkpoint-every", "5", "--out",
                str(out), *extra]
-    return subprocess.Popen(command, text=True, env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
+    return subprocess.Popen(command, text=True, env=cli_env(), cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 
 
@@ -259,7 +253,7 @@ def test_ctrl_c_while_the_plots_are_drawn_exits_130_without_traceback(tmp_path, 
     command = [sys.executable, "-m", "nn.cli", "train", *SMALL, "--out", str(tmp_path)]
     command.remove("--no-plots")
     command.remove("--quiet")
-    process = subprocess.Popen(command, text=True, env=_env(), cwd=ROOT,
+    process = subprocess.Popen(command, text=True, env=cli_env(), cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _wait_for_line(process, "test accuracy")
     time.sleep(delay)
@@ -324,7 +318,7 @@ def test_closed_stdout_is_not_a_traceback(tmp_path):
     """`autograd-mini train | head -1`: the reader goes away; no BrokenPipeError traceback."""
     command = [sys.executable, "-m", "nn.cli", "train", *SMALL, "--out", str(tmp_path)]
     command.remove("--quiet")
-    process = subprocess.Popen(command, env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
+    process = subprocess.Popen(command, env=cli_env(), cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
     process.stdout.readline()
     process.stdout.close()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from subprocess_env import cli_env
 from test_training_trainer import X_VAL, Y_VAL, _assert_same_weights, _parts
 
 from nn import serialization
@@ -49,16 +50,9 @@ def fast_dir(tmp_path):
         yield tmp_path
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["MPLBACKEND"] = "Agg"
-    return env
-
-
 def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "nn.cli", *TRAIN, "--out", str(out), *extra]
-    return subprocess.Popen(command, text=True, env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
+    return subprocess.Popen(command, text=True, env=cli_env(), cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 
 
@@ -296,7 +290,7 @@ def test_cli_on_a_full_disk_exits_1_with_the_reason_and_no_traceback(tiny_disk):
         file.write(b"\0" * (500 * 1024))
     result = subprocess.run([sys.executable, "-m", "nn.cli", *TRAIN, "--epochs", "1",
                              "--out", str(tiny_disk / "run")], capture_output=True, text=True,
-                            env=_env(), cwd=ROOT, timeout=120)
+                            env=cli_env(), cwd=ROOT, timeout=120)
     assert result.returncode == 1, result.stderr
     assert "the disk is full" in result.stderr and "Traceback" not in result.stderr
     assert not [p for p in os.listdir(tiny_disk / "run") if p.endswith(".tmp")]
