@@ -156,14 +156,14 @@ def test_check_prints_per_layer_tables_and_passes(capsys):
 
 
 def test_check_exits_1_on_a_wrong_gradient(capsys, monkeypatch):
-    original = cli._gradcheck_cases
+    original = cli.check._gradcheck_cases
 
     def with_a_bug(seed):
         # x · stop_gradient(x): autograd sees d/dx = x, the true derivative is 2x.
         broken = ("detached square", lambda x: x * Tensor(x.data), [Tensor(np.ones(3), True)])
         return [*original(seed), broken]
 
-    monkeypatch.setattr(cli, "_gradcheck_cases", with_a_bug)
+    monkeypatch.setattr(cli.check, "_gradcheck_cases", with_a_bug)  # where cmd_check looks
     code, out, _ = _run(capsys, "check")
     assert code == 1
     assert "detached square" in out and "MISMATCH" in out

@@ -1,0 +1,162 @@
+"""The argument parser of `autograd-mini`: option types and subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from .errors import EXIT_USAGE
+from .report import _option_text
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with exit status 2 and a hint to --help on every usage error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
+                              f"run '{self.prog} --help' for the options\n")
+
+
+# ---- option types -----------------------------------------------------------------------------
+def _widths(text: str) -> list[int]:
+    if text.strip().lower() in ("", "none", "0"):
+        return []
+    try:
+        widths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer widths like 256,128, got {text!r}") from None
+    if any(w < 1 for w in widths):
+        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
+    return widths
+
+
+def _number(kind: Callable[[str], Any], low: float, high: float | None = None,
+            open_low: bool = False, what: str = "a number") -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if value < low or (open_low and value == low) or (high is not None and value >= high):
+            bound = f"{'>' if open_low else '>='} {low}" + (f" and < {high}" if high else "")
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
+        return value
+
+    convert.__name__ = what  # argparse names the type in some messages
+    return convert
+
+
+POSITIVE_FLOAT = _number(float, 0.0, open_low=True, what="a positive number")
+NON_NEGATIVE_FLOAT = _number(float, 0.0, what="a non-negative number")
+PROBABILITY = _number(float, 0.0, 1.0, what="a probability in [0, 1)")
+POSITIVE_INT = _number(int, 1, what="a positive integer")
+NON_NEGATIVE_INT = _number(int, 0, what="a non-negative integer")
+
+
+# ---- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `autograd-mini` and its subcommands."""
+    # The handlers are looked up on the nn.cli package when the parser is built, so replacing
+    # nn.cli.cmd_check (as the tests do) replaces the command that runs.
+    from ..training.recipes import ACTIVATIONS, DATASETS, OPTIMIZERS, SCHEDULERS, default_config
+    from . import cmd_check, cmd_search, cmd_train
+
+    parser = Parser(prog="autograd-mini",
+                    description="Train, check and tune small neural networks on autograd_mini.",
+                    epilog="Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def data_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", choices=DATASETS, default="digits",
+                       help="data set (default digits, bundled; mnist/fashion-mnist need files)")
+        p.add_argument("--data-dir", metavar="DIR",
+                       help="directory with the MNIST IDX files (default: $AUTOGRAD_MINI_DATA)")
+        p.add_argument("--download", action="store_true",
+                       help="fetch missing MNIST files into --data-dir (needs internet)")
+
+    def recipe_options(p: argparse.ArgumentParser, many: bool) -> None:
+        nargs = "+" if many else None
+        p.add_argument("--hidden", type=_widths, nargs=nargs, metavar="W1,W2",
+                       help="hidden layer widths, e.g. 256,128 ('none': no hidden layer)")
+        p.add_argument("--activation", choices=sorted(ACTIVATIONS), nargs=nargs)
+        p.add_argument("--optimizer", choices=OPTIMIZERS, nargs=nargs)
+        p.add_argument("--lr", type=POSITIVE_FLOAT if not many else str, nargs=nargs,
+                       help="learning rate" + (" (values, or LOW..HIGH for random search on a "
+                                               "log scale)" if many else ""))
+        p.add_argument("--batch-size", type=POSITIVE_INT, nargs=nargs)
+        p.add_argument("--weight-decay", type=NON_NEGATIVE_FLOAT if not many else str,
+                       nargs=nargs, help="L2 weight decay (AdamW: decoupled)")
+        p.add_argument("--dropout", type=PROBABILITY if not many else str, nargs=nargs,
+                       help="dropout probability after each hidden activation")
+        p.add_argument("--epochs", type=POSITIVE_INT)
+        p.add_argument("--scheduler", choices=SCHEDULERS,
+                       help="learning-rate schedule per epoch (default cosine)")
+        p.add_argument("--seed", type=NON_NEGATIVE_INT, help="seed of every random choice")
+        p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
+        p.add_argument("--threads", type=POSITIVE_INT,
+                       help="BLAS threads for matrix products (default 1: small MLPs gain "
+                            "little from more and lose badly on a busy CPU; results depend on "
+                            "it, so a resumed run keeps the original's)")
+
+    recipes = "\n".join(
+        f"  {name:13} " + " ".join(f"--{k.replace('_', '-')} {_option_text(v)}"
+                                   for k, v in default_config(name).items()
+                                   if k in ("hidden", "activation", "lr", "epochs", "batch_size",
+                                            "dropout"))
+        for name in DATASETS)
+    train = commands.add_parser(
+        "train", help="train an MLP and report test metrics",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train an MLP (defaults: 64-128-64-10 ReLU on the bundled digits, Adam, "
+                    "cosine schedule)\nand write the model, history, plots and checkpoints.",
+        epilog=f"defaults per --data (Adam, cosine schedule, seed 0):\n{recipes}\n\n"
+               "exit status: 0 ok, 1 error, 2 usage, 130 interrupted (resume with --resume)")
+    data_options(train)
+    recipe_options(train, many=False)
+    train.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None,
+                       help="BatchNorm1d after each hidden Linear")
+    train.add_argument("--patience", type=POSITIVE_INT,
+                       help="early stopping: epochs without val-loss improvement (default off)")
+    train.add_argument("--out", metavar="DIR", help="output directory (default ./runs/<data>)")
+    train.add_argument("--resume", action="store_true",
+                       help="continue from the checkpoint in --out")
+    train.add_argument("--checkpoint-every", type=POSITIVE_INT, metavar="N",
+                       help="also checkpoint every N optimizer steps (default: every epoch)")
+    train.add_argument("--no-plots", action="store_true",
+                       help="skip the PNG plots and the graph SVG")
+    train.add_argument("--monitor-gradients", type=POSITIVE_INT, metavar="N", nargs="?",
+                       const=10, help="record gradient health every N steps (default 10), "
+                                      "print the diagnosis and plot gradient_health.png")
+    train.set_defaults(handler=cmd_train)
+
+    check = commands.add_parser(
+        "check", help="cross-check gradients: delta equations and finite differences",
+        description="Run nn.delta_check on small seeded MLPs and am.gradcheck on each layer "
+                    "type; print the per-layer tables; exit 1 on any mismatch.")
+    check.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
+    check.add_argument("--hidden", type=_widths, default=[6, 5], metavar="W1,W2")
+    check.set_defaults(handler=cmd_check)
+
+    search = commands.add_parser(
+        "search", help="grid or random hyperparameter search",
+        description="Grid search (default) or random search (--random N) over the values "
+                    "given, scored by k-fold cross-validation (--cv K) or a validation split "
+                    "of the training data. Example: autograd-mini search --lr 1e-3 1e-2 "
+                    "--hidden 64 128,64 --cv 3")
+    data_options(search)
+    recipe_options(search, many=True)
+    search.add_argument("--cv", type=_number(int, 2, what="an integer >= 2"), metavar="K",
+                        help="k-fold cross-validation (default: one validation split)")
+    search.add_argument("--val-fraction", type=_number(float, 0.0, 1.0, open_low=True,
+                                                       what="a fraction in (0, 1)"),
+                        default=0.2)
+    search.add_argument("--random", type=POSITIVE_INT, metavar="N",
+                        help="random search with N trials instead of the full grid")
+    search.add_argument("--out", metavar="DIR", help="also write results.json here")
+    search.set_defaults(handler=cmd_search)
+    return parser
