@@ -150,9 +150,20 @@ def _catch_sigint(flag: _InterruptFlag) -> Iterator[None]:
         yield  # signal handlers can only be installed from the main thread
         return
     previous = signal.signal(signal.SIGINT, flag)
+    previous_hook = sys.unraisablehook
+
+    def quiet_interrupts(unraisable: Any) -> None:
+        # A second Ctrl-C can land while Python runs a finalizer (e.g. ZipFile.__del__), where
+        # the KeyboardInterrupt cannot propagate and would be printed as a traceback. The stop
+        # the first Ctrl-C requested still happens at the end of the step.
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_interrupts
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
 
 
