@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from .errors import (
@@ -32,6 +34,15 @@ def _caused_by_ctrl_c(error: BaseException) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
+    status = _run(argv)
+    if status == EXIT_INTERRUPTED and threading.current_thread() is threading.main_thread():
+        # Already stopping: a further Ctrl-C while the interpreter shuts down would only print
+        # a traceback from inside Python's own exit code.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return status
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
