@@ -35,9 +35,10 @@ def _caused_by_ctrl_c(error: BaseException) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
     status = _run(argv)
-    if status == EXIT_INTERRUPTED and threading.current_thread() is threading.main_thread():
-        # Already stopping: a further Ctrl-C while the interpreter shuts down would only print
-        # a traceback from inside Python's own exit code.
+    if status == EXIT_INTERRUPTED and argv is None \
+            and threading.current_thread() is threading.main_thread():
+        # The process is about to exit (argv None: run as a program, not called from code): a
+        # further Ctrl-C during interpreter shutdown would only print a traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     return status
 
