@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from .errors import (
@@ -34,16 +32,6 @@ def _caused_by_ctrl_c(error: BaseException) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
-    status = _run(argv)
-    if status == EXIT_INTERRUPTED and argv is None \
-            and threading.current_thread() is threading.main_thread():
-        # The process is about to exit (argv None: run as a program, not called from code): a
-        # further Ctrl-C during interpreter shutdown would only print a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return status
-
-
-def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
