@@ -18,8 +18,11 @@ import json
 import math
 import os
 import secrets
+import signal
+import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -90,23 +93,44 @@ def save(state: Any, path: str | os.PathLike[str]) -> None:
     directory = os.path.dirname(os.path.abspath(target))
     temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     # 0o666 through the umask: the checkpoint gets the permissions of any new file.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
-                _write_member(archive, HEADER_MEMBER, header_bytes)
-                for name, array in arrays.items():
-                    _write_member(archive, name, array)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, target)
-    except BaseException:
+    with _interrupts_deferred():
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
         try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as file:
+                with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+                    _write_member(archive, HEADER_MEMBER, header_bytes)
+                    for name, array in arrays.items():
+                        _write_member(archive, name, array)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+            raise
     _fsync_directory(directory)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back while a file is written and renamed into place.
+
+    A Ctrl-C raised at an arbitrary bytecode can land where no cleanup runs (between creating
+    the temporary file and the `try`, or inside a zip object's finalizer); deferred, it arrives
+    a few milliseconds later, after the new file is complete. Only the main thread receives
+    Python signal handlers, and only POSIX has signal masks."""
+    if not hasattr(signal, "pthread_sigmask") \
+            or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
