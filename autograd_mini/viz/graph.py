@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import is_freed
 from ..errors import AutogradError
 from ..tensor import Tensor
 
@@ -108,10 +109,9 @@ def collect_graph(root: Tensor, names: Mapping[str, Any] | None = None,
     nodes = []
     for i, k in enumerate(order):
         t = found[k]
-        node = t._node
-        parents = () if node is None else tuple(index_of[id(p)] for p in node[2])
+        parents = tuple(index_of[id(p)] for p in t.parents)
         nodes.append(ValueNode(index=i, tensor=t, kind=kinds[k], label=names_found[k],
-                               parents=parents, freed=node is not None and len(node) > 4))
+                               parents=parents, freed=is_freed(t)))
     consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
     for n in nodes:
         for position, p in enumerate(n.parents):
@@ -132,7 +132,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     while stack:
         tensor = stack.pop()
         found.append(tensor)
-        for parent in _parents(tensor):
+        for parent in tensor.parents:
             if id(parent) not in visited:
                 visited.add(id(parent))
                 stack.append(parent)
@@ -142,17 +142,12 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     order: list[Tensor] = []
     placed: set[int] = set()
     for tensor in recorded:
-        for parent in _parents(tensor):
+        for parent in tensor.parents:
             if parent._node is None and id(parent) not in placed:
                 placed.add(id(parent))
                 order.append(parent)
         order.append(tensor)
     return order
-
-
-def _parents(t: Tensor) -> tuple[Tensor, ...]:
-    node = t._node
-    return () if node is None else node[2]
 
 
 def _kind(t: Tensor, is_root: bool, parameters: set[int]) -> str:
