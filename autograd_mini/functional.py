@@ -61,10 +61,7 @@ def _single_axis(axis: int, ndim: int, op: str) -> int:
 
 def _tensor(x: ArrayLike, op: str, like: Tensor | None = None) -> Tensor:
     """`as_tensor`, with an error for non-numeric data that names the op."""
-    try:
-        return as_tensor(x, like)
-    except TypeError as exc:
-        raise TypeError(f"{op}: {exc}") from None
+    return as_tensor(x, like, op)
 
 
 def _unary(prim: ops.Primitive, x: ArrayLike, **params: Any) -> Tensor:

@@ -33,8 +33,9 @@ class _Clock:
 CLOCK = _Clock()
 
 
-def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
-    """Floating input keeps its dtype; anything else becomes float64 unless `dtype` says so."""
+def _to_array(data: ArrayLike, dtype: Any, op: str = "Tensor") -> np.ndarray:
+    """Floating input keeps its dtype; anything else becomes float64 unless `dtype` says so.
+    Non-numeric data raises a TypeError naming `op`."""
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
     array = np.asarray(data)
@@ -44,7 +45,7 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     if kind in "biu":
         return array.astype(np.float64)
     raise TypeError(
-        f"Tensor: cannot make a tensor from data of dtype {array.dtype}; expected real numbers "
+        f"{op}: cannot make a tensor from data of dtype {array.dtype}; expected real numbers "
         "(floats, ints or bools)"
     )
 
@@ -440,13 +441,14 @@ def _operand(value: ArrayLike, like: Tensor, op: str = "op") -> Tensor:
     return Tensor._make(array, False)
 
 
-def as_tensor(value: ArrayLike, like: Tensor | None = None) -> Tensor:
-    """A Tensor for `value` without copying; constants follow `like`'s dtype when given."""
+def as_tensor(value: ArrayLike, like: Tensor | None = None, op: str = "as_tensor") -> Tensor:
+    """A Tensor for `value` without copying; constants follow `like`'s dtype when given.
+    Non-numeric data raises a TypeError naming `op`."""
     if isinstance(value, Tensor):
         return value
     if like is not None:
-        return _operand(value, like)
-    return Tensor(value)
+        return _operand(value, like, op)
+    return Tensor._make(_to_array(value, None, op), False)
 
 
 def apply(prim: ops.Primitive, inputs: Sequence[Tensor], params: dict[str, Any]) -> Tensor:
