@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params
+from .optimizer import Optimizer, ParamGroup, Params, subtract_
 
 
 class Adagrad(Optimizer):
@@ -50,4 +50,4 @@ class Adagrad(Optimizer):
         std += float(group["eps"])
         update = np.divide(grad, std, out=std)
         update *= clr
-        param -= update
+        subtract_(param, update)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, lerp_
+from .optimizer import Optimizer, ParamGroup, Params, lerp_, subtract_
 
 
 class Adam(Optimizer):
@@ -72,7 +72,7 @@ class Adam(Optimizer):
         denom += float(group["eps"])
         update = np.divide(exp_avg, denom, out=denom)
         update *= step_size
-        param -= update
+        subtract_(param, update)
 
 
 class AdamW(Adam):

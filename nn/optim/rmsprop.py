@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, lerp_
+from .optimizer import Optimizer, ParamGroup, Params, lerp_, subtract_
 
 
 class RMSprop(Optimizer):
@@ -68,4 +68,4 @@ class RMSprop(Optimizer):
             np.multiply(buffer, float(group["lr"]), out=update)
         else:
             update *= float(group["lr"])
-        param -= update
+        subtract_(param, update)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params
+from .optimizer import Optimizer, ParamGroup, Params, subtract_
 
 
 class SGD(Optimizer):
@@ -54,4 +54,4 @@ class SGD(Optimizer):
                 buffer += (1.0 - float(group["dampening"])) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         step = np.multiply(grad, lr, out=self._scratch_like(param))
-        param -= step
+        subtract_(param, step)
