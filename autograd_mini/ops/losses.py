@@ -5,20 +5,25 @@ from __future__ import annotations
 import numpy as np
 
 from .primitive import register
-from .reductions import _log_softmax_forward
+from .reductions import _log_softmax_forward, _slice_max, _slice_sum
 
 
 def _per_row_cross_entropy(logits, target):
     """−Σₖ tₖ log softmax(z)ₖ for each row: (batch, classes) -> (batch,)."""
+    if target.ndim == 1:  # integer labels: ln Σ e^(z − m) − (z_label − m), no log-prob matrix
+        shifted = logits - _slice_max(logits, (1,))  # (batch, classes), ≤ 0
+        with np.errstate(divide="ignore"):  # the sum is ≥ 1 (e⁰ at the max)
+            log_total = np.log(_slice_sum(np.exp(shifted), (1,)))  # (batch, 1)
+        return log_total[:, 0] - shifted[np.arange(logits.shape[0]), target]
     log_probs = _log_softmax_forward(logits, axis=-1)  # (batch, classes)
-    if target.ndim == 1:  # integer labels
-        return -log_probs[np.arange(logits.shape[0]), target]
     return -np.einsum("ij,ij->i", log_probs, target.astype(logits.dtype, copy=False))
 
 
 def _cross_entropy_forward(logits, *, target, reduction):
     losses = _per_row_cross_entropy(logits, target)  # (batch,)
-    if reduction == "mean":
+    if reduction == "mean" and len(losses):  # (np.mean's Python layers cost more than the sum)
+        return np.asarray(np.add.reduce(losses) / len(losses), dtype=logits.dtype)
+    if reduction == "mean":  # empty batch: NaN with numpy's "mean of empty slice" warning
         return np.asarray(losses.mean(), dtype=logits.dtype)
     if reduction == "sum":
         return np.asarray(losses.sum(), dtype=logits.dtype)
@@ -30,7 +35,10 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
     (logits,) = inputs
     n, classes = logits.shape
     probs = xp.softmax(logits, axis=-1)  # (batch, classes)
-    if target.ndim == 1:
+    if target.ndim == 1 and type(probs) is np.ndarray:  # first order: probs is a fresh array
+        probs[np.arange(n), target] -= 1  # softmax − one-hot, without building the one-hot
+        diff = probs
+    elif target.ndim == 1:
         onehot = np.zeros((n, classes), dtype=xp.value(logits).dtype)
         onehot[np.arange(n), target] = 1
         diff = probs - onehot  # one-hot rows sum to 1

@@ -66,10 +66,38 @@ def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
     return (_unreduce(g, a.shape, axis, keepdims, xp) * share.astype(a.dtype, copy=False),)
 
 
+# numpy reduces a short contiguous axis one row at a time (about 60 ns a row for 10 classes),
+# so the row max of a classifier's (batch, classes) logits cost more than the rest of its
+# softmax. For at most _NARROW_COLUMNS columns and at least _MANY_ROWS rows, one vectorised
+# pass per column over all rows is used instead (1024 × 10: 61 µs → 13 µs; at 32 rows the
+# per-call cost of the loop makes it slower, so small batches keep numpy's reduction).
+_NARROW_COLUMNS = 32
+_MANY_ROWS = 128
+
+
+def _is_narrow_rows(a, axis) -> bool:
+    """A 2-d array reduced over its last axis, with few columns and many rows."""
+    return (a.ndim == 2 and axis in ((1,), (-1,), 1, -1)
+            and 1 <= a.shape[1] <= _NARROW_COLUMNS and a.shape[0] >= _MANY_ROWS)
+
+
 def _slice_max(a, axis):
     """max over `axis` with keepdims; an empty slice gives −inf (the max of nothing) instead
     of numpy's "zero-size array" error, so softmax and logsumexp work on empty tensors."""
+    if _is_narrow_rows(a, axis):
+        out = a[:, :1].copy()  # (rows, 1)
+        for k in range(1, a.shape[1]):  # a loop over columns, each step vectorised over rows
+            np.maximum(out, a[:, k:k + 1], out=out)
+        return out
     return np.max(a, axis=axis, keepdims=True, initial=-np.inf)
+
+
+def _slice_sum(a, axis):
+    """Σ over `axis` with keepdims, by a matrix-vector product for few columns and many rows
+    (1024 × 10: 19 µs → 4 µs; float accumulation over at most 32 terms)."""
+    if _is_narrow_rows(a, axis) and a.dtype.kind == "f":
+        return a @ np.ones((a.shape[1], 1), dtype=a.dtype)  # (rows, 1)
+    return np.sum(a, axis=axis, keepdims=True)
 
 
 def _logsumexp_forward(a, *, axis, keepdims):
@@ -95,7 +123,7 @@ def _softmax_forward(a, *, axis):
     with np.errstate(over="ignore"):  # a − max ≤ 0: an overflow is −inf, and e^−inf = 0 exactly
         shifted = a - _slice_max(a, axis)
     e = np.exp(shifted)
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e /= _slice_sum(e, axis)
     return e
 
 
@@ -107,7 +135,7 @@ def _softmax_vjp(g, out, inputs, needs, xp, *, axis):
 def _log_softmax_forward(a, *, axis):
     shifted = a - _slice_max(a, axis)
     with np.errstate(divide="ignore"):  # the sum is ≥ 1 (e⁰ at the max) unless the slice is empty
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return shifted - np.log(_slice_sum(np.exp(shifted), axis))
 
 
 def _log_softmax_vjp(g, out, inputs, needs, xp, *, axis):
