@@ -44,7 +44,7 @@ class Adagrad(Optimizer):
         if weight_decay != 0:
             grad = grad + weight_decay * param
         clr = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
-        square = np.multiply(grad, grad)
+        square = np.multiply(grad, grad, out=self._scratch_like(param))  # no allocation
         state["sum"] += square
         std = np.sqrt(state["sum"], out=square)
         std += float(group["eps"])

@@ -55,9 +55,10 @@ class Adam(Optimizer):
             else:
                 grad = grad + weight_decay * param
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1.0 - beta1)
+        scratch = self._scratch_like(param)  # no parameter-sized allocation per step
+        lerp_(exp_avg, grad, 1.0 - beta1, scratch)
         exp_avg_sq *= beta2
-        scratch = np.multiply(grad, grad)
+        np.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - beta2
         exp_avg_sq += scratch
         step_size = lr / (1.0 - beta1**step)

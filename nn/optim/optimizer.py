@@ -49,7 +49,8 @@ class Optimizer:
         """A reusable work array of `array`'s shape and dtype (not state: never saved).
 
         Updates written as `param -= lr * grad` allocate a parameter-sized temporary every
-        step, and large fresh allocations come back from the OS as page faults."""
+        step, and large fresh allocations come back from the OS as page faults. One buffer
+        serves every parameter of that shape: an update must finish with it before the next."""
         key = (array.shape, array.dtype)
         buffer = self._scratch.get(key)
         if buffer is None:
@@ -210,14 +211,15 @@ class Optimizer:
         self.state = new_state
 
 
-def lerp_(buffer: np.ndarray, target: np.ndarray, weight: float) -> None:
-    """buffer += weight·(target - buffer), in place (PyTorch's `lerp_` for weight < 0.5)."""
+def lerp_(buffer: np.ndarray, target: np.ndarray, weight: float,
+          work: np.ndarray | None = None) -> None:
+    """buffer += weight·(target - buffer), in place (PyTorch's `lerp_` for weight < 0.5);
+    `work`, an array of buffer's shape and dtype, holds the difference (else one is allocated)."""
+    step = np.subtract(target, buffer, out=work)
     if weight < 0.5:
-        step = np.subtract(target, buffer)
         step *= weight
         buffer += step
     else:  # the form PyTorch uses for large weights: exact at weight = 1
-        step = np.subtract(target, buffer)
         step *= weight - 1.0
         np.add(target, step, out=buffer)
 

@@ -48,12 +48,12 @@ class RMSprop(Optimizer):
             grad = grad + weight_decay * param
         square_avg = state["square_avg"]
         square_avg *= alpha
-        avg = np.multiply(grad, grad)
+        avg = np.multiply(grad, grad, out=self._scratch_like(param))  # no allocation per step
         avg *= 1.0 - alpha
         square_avg += avg
         if group["centered"]:
             grad_avg = state.setdefault("grad_avg", np.zeros_like(param))
-            lerp_(grad_avg, grad, 1.0 - alpha)
+            lerp_(grad_avg, grad, 1.0 - alpha, avg)  # avg is free until the next line
             np.multiply(grad_avg, grad_avg, out=avg)
             np.subtract(square_avg, avg, out=avg)
             np.sqrt(avg, out=avg)
