@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, lerp_, subtract_
+from .optimizer import Optimizer, ParamGroup, Params, flush_tiny_, lerp_, subtract_
 
 
 class Adam(Optimizer):
@@ -57,6 +57,7 @@ class Adam(Optimizer):
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         scratch = self._scratch_like(param)  # no parameter-sized allocation per step
         lerp_(exp_avg, grad, 1.0 - beta1, scratch)
+        flush_tiny_(exp_avg, step)
         exp_avg_sq *= beta2
         np.multiply(grad, grad, out=scratch)
         scratch *= 1.0 - beta2

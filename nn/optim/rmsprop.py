@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, lerp_, subtract_
+from .optimizer import Optimizer, ParamGroup, Params, flush_tiny_, lerp_, subtract_
 
 
 class RMSprop(Optimizer):
@@ -54,6 +54,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             grad_avg = state.setdefault("grad_avg", np.zeros_like(param))
             lerp_(grad_avg, grad, 1.0 - alpha, avg)  # avg is free until the next line
+            flush_tiny_(grad_avg, state["step"])
             np.multiply(grad_avg, grad_avg, out=avg)
             np.subtract(square_avg, avg, out=avg)
             np.sqrt(avg, out=avg)
@@ -65,6 +66,7 @@ class RMSprop(Optimizer):
             buffer = state.setdefault("momentum_buffer", np.zeros_like(param))
             buffer *= momentum
             buffer += update
+            flush_tiny_(buffer, state["step"])
             np.multiply(buffer, float(group["lr"]), out=update)
         else:
             update *= float(group["lr"])

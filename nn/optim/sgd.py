@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, subtract_
+from .optimizer import Optimizer, ParamGroup, Params, flush_tiny_, subtract_
 
 
 class SGD(Optimizer):
@@ -46,12 +46,14 @@ class SGD(Optimizer):
         if weight_decay != 0:
             grad = grad + weight_decay * param
         if momentum != 0:
+            state["step"] = state.get("step", 0) + 1  # schedules flush_tiny_ (checkpointed)
             buffer = state.get("momentum_buffer")
             if buffer is None:
                 buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
             else:
                 buffer *= momentum
                 buffer += (1.0 - float(group["dampening"])) * grad
+                flush_tiny_(buffer, state["step"])
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         step = np.multiply(grad, lr, out=self._scratch_like(param))
         subtract_(param, step)
