@@ -28,7 +28,6 @@ import numpy as np
 
 from nn.training import recipes
 from nn.training.search import LogUniform, grid_search, random_search
-from nn.training.trainer import Trainer
 
 GRID: dict[str, list[Any]] = {
     "lr": [1e-3, 3e-3, 1e-2],
@@ -42,18 +41,8 @@ def final_test(config: dict[str, Any], dataset: recipes.Dataset) -> dict[str, fl
     """Retrain `config` on train + validation and score it once on the test split."""
     X = np.concatenate([dataset.X_train, dataset.X_val])
     y = np.concatenate([dataset.y_train, dataset.y_val])
-    model = recipes.build_model(config, dataset.in_features, dataset.out_features)
-    optimizer = recipes.build_optimizer(config, model.parameters())
-    trainer = Trainer(
-        model,
-        optimizer,
-        recipes.build_loss(dataset.task),
-        recipes.make_loader(config, X, y),
-        epochs=config["epochs"],
-        scheduler=recipes.build_scheduler(config, optimizer),
-        progress=False,
-        log=None,
-    )
+    trainer = recipes.build_trainer(config, X, y, task=dataset.task,
+                                    out_features=dataset.out_features, progress=False, log=None)
     trainer.fit()
     return trainer.evaluate(dataset.X_test, dataset.y_test)
 

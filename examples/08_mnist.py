@@ -35,7 +35,6 @@ import nn
 from nn.data.mnist import ENV_VAR
 from nn.training import recipes
 from nn.training.blas import set_blas_threads
-from nn.training.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
@@ -52,18 +51,10 @@ def train_autograd_mini(
     config: dict[str, Any], dataset: recipes.Dataset, quiet: bool
 ) -> tuple[nn.Module, dict[str, Any]]:
     """The CLI's training run: Trainer with validation and the recipe's schedule."""
-    model = recipes.build_model(config, dataset.in_features, dataset.out_features)
-    optimizer = recipes.build_optimizer(config, model.parameters())
-    trainer = Trainer(
-        model,
-        optimizer,
-        recipes.build_loss(dataset.task),
-        recipes.make_loader(config, dataset.X_train, dataset.y_train),
-        epochs=config["epochs"],
-        val_data=(dataset.X_val, dataset.y_val),
-        scheduler=recipes.build_scheduler(config, optimizer),
-        progress=not quiet,
-    )
+    trainer = recipes.build_trainer(config, dataset.X_train, dataset.y_train, task=dataset.task,
+                                    out_features=dataset.out_features,
+                                    val_data=(dataset.X_val, dataset.y_val), progress=not quiet)
+    model = trainer.model
     start = time.perf_counter()
     trainer.fit()
     seconds = time.perf_counter() - start

@@ -15,6 +15,7 @@ from nn.training.recipes import (
     build_model,
     build_optimizer,
     build_scheduler,
+    build_trainer,
     default_config,
     load_dataset,
     make_loader,
@@ -75,6 +76,25 @@ def test_optimizer_scheduler_and_loader_builders():
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
     first = [yb.tolist() for _, yb in make_loader(config, X, y)]
     assert first == [yb.tolist() for _, yb in make_loader(config, X, y)]
+
+
+def test_build_trainer_wires_the_recipe_and_passes_options_through():
+    config = {**default_config(), "hidden": [8], "optimizer": "sgd", "epochs": 2,
+              "batch_size": 5, "scheduler": "step"}
+    X = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    y = np.arange(20) % 2
+    trainer = build_trainer(config, X, y, task="classification", out_features=2,
+                            progress=False, log=None, config={"note": "stored"})
+    reference = build_model(config, 3, 2)
+    for (name, p), (_, q) in zip(trainer.model.named_parameters(),
+                                 reference.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)  # same seeded init
+    assert isinstance(trainer.optimizer, SGD) and isinstance(trainer.scheduler, StepLR)
+    assert len(trainer.train_loader) == 4 and trainer.epochs == 2
+    history = trainer.fit()
+    assert len(history) == 2
+    with pytest.raises(ValueError, match="hidden"):
+        build_trainer({**config, "hidden": [0]}, X, y, task="classification", out_features=2)
 
 
 def test_load_dataset_splits_digits_and_lorenz():

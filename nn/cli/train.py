@@ -82,13 +82,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         plot_gradient_health,
         plot_history,
     )
-    from ..training.recipes import (
-        build_loss,
-        build_model,
-        build_optimizer,
-        build_scheduler,
-        make_loader,
-    )
+    from ..training.recipes import build_trainer
     from ..training.trainer import Callback, EarlyStopping, Trainer
 
     class StopIfDiverged(Callback):
@@ -117,23 +111,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     except CheckpointError as error:
         raise CommandError(f"{error}; choose another --out") from error
     dataset = _load_data(args.data, args.data_dir, args.download)
-    model = build_model(config, dataset.in_features, dataset.out_features)
-    optimizer = build_optimizer(config, model.parameters())
-    loss_fn = build_loss(dataset.task)
-    monitor = None
+    trainer = build_trainer(
+        config, dataset.X_train, dataset.y_train, task=dataset.task,
+        out_features=dataset.out_features, val_data=(dataset.X_val, dataset.y_val),
+        early_stopping=EarlyStopping(args.patience) if args.patience else None,
+        checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
+        monitor_every=args.monitor_gradients or 1, config=run_config, log=say,
+        callbacks=[StopIfDiverged()],
+    )
+    model, loss_fn, monitor = trainer.model, trainer.loss_fn, None
     if args.monitor_gradients:
         from ..monitor import GradientMonitor
 
-        monitor = GradientMonitor(model)
-    trainer = Trainer(
-        model, optimizer, loss_fn, make_loader(config, dataset.X_train, dataset.y_train),
-        epochs=config["epochs"], val_data=(dataset.X_val, dataset.y_val),
-        scheduler=build_scheduler(config, optimizer),
-        early_stopping=EarlyStopping(args.patience) if args.patience else None,
-        checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
-        gradient_monitor=monitor, monitor_every=args.monitor_gradients or 1,
-        config=run_config, log=say, callbacks=[StopIfDiverged()],
-    )
+        monitor = trainer.gradient_monitor = GradientMonitor(model)
     say(f"{'resuming' if resuming else 'training'} MLP {_architecture(config, dataset)} on "
         f"{dataset.name}: train {len(dataset.X_train)}, val {len(dataset.X_val)}, test "
         f"{len(dataset.X_test)} | {config['optimizer']} lr {config['lr']:g}, "

@@ -38,11 +38,12 @@ from ..module import Module, Sequential
 from ..normalization import BatchNorm1d
 from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+from .trainer import Trainer
 
 __all__ = [
     "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "SCHEDULERS", "Dataset", "build_loss",
-    "build_model", "build_optimizer", "build_scheduler", "default_config", "load_dataset",
-    "make_loader", "validate_config",
+    "build_model", "build_optimizer", "build_scheduler", "build_trainer", "default_config",
+    "load_dataset", "make_loader", "validate_config",
 ]
 
 ACTIVATIONS: dict[str, type[Module]] = {
@@ -282,3 +283,16 @@ def make_loader(config: dict[str, Any], X: np.ndarray, y: np.ndarray) -> DataLoa
     _, _, loader_seed = _seeds(config["seed"])
     return DataLoader(X, y, batch_size=config["batch_size"], shuffle=True,
                       seed=np.random.default_rng(loader_seed))
+
+
+def build_trainer(config: dict[str, Any], X: np.ndarray, y: np.ndarray, /, *, task: str,
+                  out_features: int, **options: Any) -> Trainer:
+    """A Trainer for `config` on (X, y): its model, optimizer, loss, shuffling loader and
+    schedule, wired as every recipe run does; `options` go to Trainer (val_data, progress,
+    checkpoint_dir, log, config to store in checkpoints, ...). The model is `trainer.model`."""
+    config = validate_config(config)
+    model = build_model(config, int(X.shape[1]), out_features)
+    optimizer = build_optimizer(config, model.parameters())
+    return Trainer(model, optimizer, build_loss(task), make_loader(config, X, y),
+                   epochs=config["epochs"], scheduler=build_scheduler(config, optimizer),
+                   **options)

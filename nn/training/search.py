@@ -18,16 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..data import KFold, train_val_test_split
-from .recipes import (
-    BASE_CONFIG,
-    build_loss,
-    build_model,
-    build_optimizer,
-    build_scheduler,
-    make_loader,
-    validate_config,
-)
-from .trainer import Trainer
+from .recipes import BASE_CONFIG, build_trainer, validate_config
 
 __all__ = ["LogUniform", "SearchResult", "Uniform", "grid_search", "random_search"]
 
@@ -140,11 +131,8 @@ def _evaluate(config: dict[str, Any], X: np.ndarray, y: np.ndarray, task: str, o
     scores, losses = [], []
     started = time.perf_counter()
     for train, val in folds:
-        model = build_model(config, X.shape[1], outputs)
-        optimizer = build_optimizer(config, model.parameters())
-        loader = make_loader(config, X[train], y[train])
-        trainer = Trainer(model, optimizer, build_loss(task), loader, epochs=config["epochs"],
-                          scheduler=build_scheduler(config, optimizer), progress=False, log=None)
+        trainer = build_trainer(config, X[train], y[train], task=task, out_features=outputs,
+                                progress=False, log=None)
         trainer.fit()
         result = trainer.evaluate(X[val], y[val])
         score = result[trainer.metric or ""]
