@@ -82,34 +82,42 @@ def best(record: Record) -> float:
     return record.get("best_seconds") or record["seconds"]
 
 
+def is_floor(record: Record) -> bool:
+    """A matmul-floor measurement (numpy's or PyTorch's BLAS), not a training step."""
+    return bool(record["params"].get("floor"))
+
+
 def floor_table(records: list[Record]) -> str | None:
-    """MLP step time over the matmul floor of the same batch size, best against best: the
-    floor is a lower bound, so its least disturbed measurement is the right one."""
-    floors = {r["params"]["batch"]: r for r in records
-              if r["framework"] == "numpy" and r["status"] == "ok"}
+    """MLP step time over the same batch's matmul floor in the framework's own BLAS (numpy's
+    for the numpy engines, PyTorch's for PyTorch), best against best: the floor is a lower bound,
+    so its least disturbed measurement is the right one. What is left above 1 is the engine."""
+    floors = {(r["framework"], r["params"]["batch"]): r for r in records
+              if is_floor(r) and r["status"] == "ok"}
     if not floors:
         return None
-    trained = [r for r in records if r["framework"] != "numpy"]
+    trained = [r for r in records if not is_floor(r)]
     names = frameworks_in(trained)
     rows = []
     for case in dict.fromkeys(r["case"] for r in trained):
         found = {r["framework"]: r for r in trained if r["case"] == case}
-        floor = floors.get(next(iter(found.values()))["params"]["batch"])
-        if floor is None:
-            continue
-        rows.append([case] + [
-            f"{best(found[f]) / best(floor):.2f}" if f in found and
-            found[f]["status"] == "ok" else "-" for f in names])
+        cells = []
+        for f in names:
+            blas = "torch" if f == "torch" else "numpy"  # the numpy engines share numpy's
+            floor = floors.get((blas, found[f]["params"]["batch"])) if f in found else None
+            ok = floor is not None and found[f]["status"] == "ok"
+            cells.append(f"{best(found[f]) / best(floor):.2f}" if ok else "-")
+        rows.append([case] + cells)
     header = ["case"] + [LABELS[f] for f in names]
-    return table("  best step time / best matmul floor (the 8 products alone, same batch)",
-                 header, rows)
+    return table("  best step time / best time of its 8 products in its own BLAS (numpy's "
+                 "OpenBLAS, PyTorch's MKL)", header, rows)
 
 
 def memory_table(title: str, records: list[Record], per_op: bool = False) -> str:
     """Peak RSS growth of each worker over its size after import (MiB), median of reps."""
+    records = [r for r in records if not is_floor(r)]
     names = [f for f in frameworks_in(records) if f != "numpy"]
     rows = []
-    for case in dict.fromkeys(r["case"] for r in records if r["framework"] != "numpy"):
+    for case in dict.fromkeys(r["case"] for r in records):
         found = {r["framework"]: r for r in records if r["case"] == case}
         row = [case]
         for f in names:

@@ -2,8 +2,10 @@
 
 Reported as samples per second. The `numpy` pseudo-framework times the step's matrix products
 alone — the floor no numpy engine can beat: the forward's three products and the backward's
-five (the first layer's input gradient is not needed). micrograd is left out: one Python
-object per scalar makes a 784-wide layer take seconds per step.
+five (the first layer's input gradient is not needed). The same products are timed in PyTorch
+(its MKL), so the table shows how much of any gap is the BLAS library rather than the engine.
+micrograd is left out: one Python object per scalar makes a 784-wide layer take seconds per
+step.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def cases(quick: bool) -> list[Case]:
         for opt in ("sgd", "adam")
         for batch in batches
     ]
-    out += [Case(f"floor b{batch}", {"floor": True, "batch": batch}, ("numpy",), budget)
+    out += [Case(f"floor b{batch}", {"floor": True, "batch": batch}, ("numpy", "torch"), budget)
             for batch in batches]
     return out
 
@@ -46,7 +48,8 @@ def measure(framework: str, params: dict[str, Any], budget_s: float) -> dict[str
     data = synthetic_batches(batch, SIZES[0], SIZES[-1])
     weights = init_weights(SIZES)
     if params.get("floor"):
-        return time_per_call(_matmul_floor(weights, data), budget_s=budget_s, warmup=3)
+        products = _torch_matmul_floor if framework == "torch" else _matmul_floor
+        return time_per_call(products(weights, data), budget_s=budget_s, warmup=3)
     optimizer = params["optimizer"]
     extra: dict[str, Any] = {}
     if framework == "autograd_mini":
@@ -65,15 +68,37 @@ def measure(framework: str, params: dict[str, Any], budget_s: float) -> dict[str
     return {**timing, **extra}
 
 
-def _matmul_floor(weights: list[np.ndarray], data: list[tuple[np.ndarray, np.ndarray]]) -> Any:
-    """The eight products of one step on arrays of the right shapes and dtype."""
+def _floor_operands(weights: list[np.ndarray], data: list[tuple[np.ndarray, np.ndarray]]
+                    ) -> tuple[np.ndarray, ...]:
+    """x, W1, W2, W3 and stand-ins for h1, h2 and the gradients g3, g2, g1 (float32)."""
     w1, _, w2, _, w3, _ = weights
     x = data[0][0]
     rng = np.random.default_rng(2)
     h1 = rng.random((len(x), w1.shape[1]), dtype=np.float32)  # (batch, 256)
     h2 = rng.random((len(x), w2.shape[1]), dtype=np.float32)  # (batch, 128)
     g3 = rng.random((len(x), w3.shape[1]), dtype=np.float32)  # (batch, 10) dL/dlogits
-    g2, g1 = h2.copy(), h1.copy()  # stand-ins for dL/dz2, dL/dz1
+    return x, w1, w2, w3, h1, h2, g3, h2.copy(), h1.copy()  # g2, g1 stand in for dL/dz2, dz1
+
+
+def _torch_matmul_floor(weights: list[np.ndarray],
+                        data: list[tuple[np.ndarray, np.ndarray]]) -> Any:
+    """The same eight products in PyTorch's BLAS: how much of the MLP gap is the library."""
+    import torch
+
+    x, w1, w2, w3, h1, h2, g3, g2, g1 = (torch.from_numpy(a) for a in
+                                         _floor_operands(weights, data))
+
+    def products() -> None:
+        with torch.no_grad():
+            _ = x @ w1, h1 @ w2, h2 @ w3
+            _ = h2.T @ g3, g3 @ w3.T, h1.T @ g2, g2 @ w2.T, x.T @ g1
+
+    return products
+
+
+def _matmul_floor(weights: list[np.ndarray], data: list[tuple[np.ndarray, np.ndarray]]) -> Any:
+    """The eight products of one step on arrays of the right shapes and dtype."""
+    x, w1, w2, w3, h1, h2, g3, g2, g1 = _floor_operands(weights, data)
 
     def products() -> None:
         _ = x @ w1, h1 @ w2, h2 @ w3  # forward
