@@ -154,6 +154,14 @@ def run_backward(
                 if a._version > clock or tensor._version > clock:
                     _raise_mutated(tensor, prim, parents, clock)
                 grads = prim.vjp(g, tensor.data, (a.data,), (a.requires_grad,), xp, **params)
+            elif len(parents) == 3:  # linear(x, W, b) of every dense layer, and where
+                a, b, c = parents
+                if a._version > clock or b._version > clock or c._version > clock \
+                        or tensor._version > clock:
+                    _raise_mutated(tensor, prim, parents, clock)
+                grads = prim.vjp(g, tensor.data, (a.data, b.data, c.data),
+                                 (a.requires_grad, b.requires_grad, c.requires_grad), xp,
+                                 **params)
             else:
                 if tensor._version > clock or any(p._version > clock for p in parents):
                     _raise_mutated(tensor, prim, parents, clock)

@@ -479,7 +479,9 @@ def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") ->
             bad = t[t != np.round(t)][0]
             raise ValueError(f"cross_entropy: labels must be whole numbers, got {bad!r}")
         t = t.astype(np.int64, copy=False)
-        if n and (t.min() < 0 or t.max() >= classes):
+        # One pass checks both ends: seen as unsigned, a negative label is larger than any
+        # class index.
+        if n and np.maximum.reduce(t.view(np.uint64), axis=None) >= classes:
             raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got range "
                              f"[{t.min()}, {t.max()}]")
     elif t.shape != z.shape:
