@@ -86,3 +86,16 @@ def test_flush_leaves_training_results_unchanged(monkeypatch):
         flushed.append(np.count_nonzero(opt.state[w]["exp_avg"][0] == 0))
     assert flushed == [3, 0]  # the flush did act (and without it the row is not yet 0)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_float16_buffers_are_not_flushed():
+    a = np.array([1e-4, 3e-5, 1.0], dtype=np.float16)  # 3e-5 is a float16 subnormal
+    before = a.copy()
+    flush_tiny_(a, FLUSH_EVERY)
+    np.testing.assert_array_equal(a, before)
+
+
+def test_float64_threshold_is_negligible():
+    a = np.array([1e-300, 1e-200, 1e-310], dtype=np.float64)
+    flush_tiny_(a, FLUSH_EVERY)
+    np.testing.assert_array_equal(a, [0.0, 1e-200, 0.0])

@@ -225,8 +225,10 @@ FLUSH_BELOW = 2.0**24
 
 def flush_tiny_(buffer: np.ndarray, step: int) -> None:
     """On every FLUSH_EVERY-th step, set entries of a decaying numerator buffer (a first
-    moment or momentum) with |x| < FLUSH_BELOW · tiny to 0, in place; NaN and ±inf stay."""
-    if step % FLUSH_EVERY or buffer.dtype.kind != "f":
+    moment or momentum) with |x| < FLUSH_BELOW · tiny to 0, in place; NaN and ±inf stay.
+    float16 is left alone: its tiny (6e-5) is not negligible, and numpy computes it in float32
+    anyway, where its subnormals are normal numbers."""
+    if step % FLUSH_EVERY or buffer.dtype.kind != "f" or buffer.dtype.itemsize < 4:
         return
     buffer *= np.abs(buffer) >= np.finfo(buffer.dtype).tiny * FLUSH_BELOW
 
