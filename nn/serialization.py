@@ -94,9 +94,11 @@ def save(state: Any, path: str | os.PathLike[str]) -> None:
     temp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
     # 0o666 through the umask: the checkpoint gets the permissions of any new file.
     with _interrupts_deferred():
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)
+        # Created inside the `try`: a Ctrl-C that reached Python just before the mask went up
+        # still runs its handler at the next bytecode, and must find the cleanup in place.
         try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)
             with os.fdopen(fd, "wb") as file:
                 with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
                     _write_member(archive, HEADER_MEMBER, header_bytes)
@@ -108,7 +110,7 @@ def save(state: Any, path: str | os.PathLike[str]) -> None:
         except BaseException:
             try:
                 os.unlink(temp)
-            except FileNotFoundError:
+            except OSError:  # never created (or already renamed): the first error matters
                 pass
             raise
     _fsync_directory(directory)

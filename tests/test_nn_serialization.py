@@ -262,3 +262,34 @@ def test_save_overwrites_and_respects_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("when", ["after creating the file", "after renaming it"])
+def test_interrupt_right_after_a_step_of_the_write_leaves_no_temporary_file(
+        tmp_path, monkeypatch, when):
+    """A Ctrl-C that reached Python just before nn.save masked signals runs its handler at the
+    next bytecode: right after the temporary file is created, or after the rename. Either way
+    no `.tmp` may remain, and the target holds a complete old or new checkpoint."""
+    path = tmp_path / "last.npz"
+    nn.save({"step": 1}, path)
+    real_open, real_replace = os.open, os.replace
+
+    def open_then_interrupt(name, *args, **kwargs):
+        fd = real_open(name, *args, **kwargs)
+        if str(name).endswith(".tmp") and when == "after creating the file":
+            os.close(fd)
+            raise KeyboardInterrupt
+        return fd
+
+    def replace_then_interrupt(src, dst):
+        real_replace(src, dst)
+        if when == "after renaming it":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        nn.save({"step": 2}, path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.npz"]
+    assert nn.load(path)["step"] == (1 if when == "after creating the file" else 2)
