@@ -1,24 +1,42 @@
-"""Global switches: gradient recording (`no_grad`) and anomaly detection.
+"""Switches: gradient recording (`no_grad`) and anomaly detection, per thread.
 
-The flags are module globals rather than thread-locals: reading a global is the cheapest check
-available on the hot path of every op. Like numpy's error state, they are process-wide.
+As in PyTorch, each thread has its own grad mode: a `no_grad` block (or a backward pass, which
+records nothing) in one thread never stops another thread's forward from recording, which
+would silently drop parts of its graph. Every new thread starts with recording on and anomaly
+detection off. (A thread-local read costs about 30 ns more than a plain attribute.)
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    __slots__ = ("grad_enabled", "anomaly")
+class _State(threading.local):
+    grad_enabled: bool
+    anomaly: bool
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # runs once in every thread that touches STATE
         self.grad_enabled = True
         self.anomaly = False
+
+
+class _AnomalyUsers:
+    """How many `detect_anomaly` blocks are open in any thread: a plain attribute, so an op
+    reads the thread-local flag only while some thread debugs (most runs: never)."""
+
+    __slots__ = ("count", "lock")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+
+ANOMALY_USERS = _AnomalyUsers()
 
 
 STATE = _State()
@@ -84,9 +102,13 @@ class detect_anomaly:  # noqa: N801
     def __enter__(self) -> None:
         self._previous = STATE.anomaly
         STATE.anomaly = True
+        with ANOMALY_USERS.lock:
+            ANOMALY_USERS.count += 1
 
     def __exit__(self, *exc: object) -> None:
         STATE.anomaly = self._previous
+        with ANOMALY_USERS.lock:
+            ANOMALY_USERS.count -= 1
 
 
 def is_anomaly_enabled() -> bool:
