@@ -81,9 +81,15 @@ def test_train_regression_reports_r2(tmp_path, capsys):
     code, out, err = _run(capsys, "train", "--data", "lorenz", "--epochs", "3", "--out",
                           str(tmp_path), "--quiet", "--no-plots")
     assert code == 0, err
-    r2 = json.loads((tmp_path / "metrics.json").read_text())["test_r2"]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    r2 = metrics["test_r2"]
     assert f"test R² {r2:.5f}" in out
     assert 0.5 < r2 <= 1.0
+    # the next-state R² comes with the copy-the-input baseline and the increment's R²
+    baseline, increment = metrics["test_r2_copy_input_baseline"], metrics["test_r2_increment"]
+    assert f"copying the input scores R² {baseline:.5f}" in out
+    assert f"x(t+1) − x(t): {increment:.5f}" in out
+    assert 0.9 < baseline < r2 and increment < r2
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -164,6 +164,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         metrics.update(test_r2=test["r2"], test_mse=test["loss"])
         print(f"test R² {test['r2']:.5f}, test MSE {test['loss']:.3e}")
+        if dataset.X_test.shape == dataset.y_test.shape:  # a one-step map x_t -> x_(t+1)
+            _report_one_step_map(dataset, trainer.predict(dataset.X_test), metrics)
     if monitor is not None and monitor.history:
         findings = monitor.diagnose()
         print(f"\ngradient health ({len(monitor.history)} records, latest at step "
@@ -211,3 +213,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"  {label.ljust(width)}  {where}")
     print(f"total time {time.perf_counter() - started:.1f} s")
     return EXIT_OK
+
+
+def _report_one_step_map(dataset: Any, predicted: np.ndarray, metrics: dict[str, Any]) -> None:
+    """Next-state R² flatters a one-step map: copying the input already scores near 1. Print
+    that baseline and the R² of the increment x_(t+1) − x_t, which the model must earn."""
+    from ..training.metrics import r2_score
+
+    X, y = dataset.X_test, dataset.y_test
+    baseline = r2_score(y, X)
+    increment = r2_score(y - X, predicted - X)
+    metrics.update(test_r2_copy_input_baseline=baseline, test_r2_increment=increment)
+    print(f"  (copying the input scores R² {baseline:.5f}; R² of the step x(t+1) − x(t): "
+          f"{increment:.5f})")
