@@ -25,6 +25,7 @@ order of `named_parameters()` for models built in forward order.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -177,6 +178,23 @@ class GradientMonitor:
             change = _vector_norm(p.data - before, 2.0)
             layers[name]["update_ratio"] = change / size if size > 0 else math.inf
         self._snapshot = {}
+
+    # ---- checkpointing -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The recorded history (nested dicts of floats): a training checkpoint keeps it, so
+        the gradient-health plot of a resumed run covers the whole run."""
+        return {"history": copy.deepcopy(self.history)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Replace the history with a saved one (what was recorded since is dropped)."""
+        history = state.get("history") if isinstance(state, Mapping) else None
+        if not isinstance(history, list) or not all(
+                isinstance(e, Mapping) and {"step", "layers"} <= e.keys() for e in history):
+            raise ValueError("GradientMonitor.load_state_dict: expected {'history': [records "
+                             "with 'step' and 'layers', ...]}")
+        self.history = copy.deepcopy(history)
+        self._snapshot = {}
+        self._captured.clear()
 
     # ---- reading -------------------------------------------------------------------------
     def to_arrays(self) -> dict[str, Any]:

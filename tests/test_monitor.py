@@ -229,3 +229,24 @@ def test_automatic_activation_capture_on_modules():
     assert "forward" not in vars(model[1])  # the module's own forward is back
     model(am.Tensor(np.zeros((1, 3))))
     assert monitor.record()["activations"] == {}
+
+
+def test_state_dict_round_trips_through_a_checkpoint_file_with_nan_and_inf(tmp_path):
+    import nn as nn_package
+
+    w = am.Tensor(np.ones((2, 2)), requires_grad=True)
+    monitor = GradientMonitor([("w", w)])
+    w.grad = np.array([[np.nan, 1.0], [np.inf, 0.0]])
+    monitor.record(step=7)
+    monitor.history[0]["layers"]["w"]["update_ratio"] = math.inf
+    nn_package.save({"monitor": monitor.state_dict()}, tmp_path / "m.npz")
+    fresh = GradientMonitor([("w", w)])
+    fresh.load_state_dict(nn_package.load(tmp_path / "m.npz")["monitor"])
+    entry = fresh.history[0]
+    assert entry["step"] == 7 and entry["nonfinite"] == monitor.history[0]["nonfinite"]
+    assert math.isnan(entry["layers"]["w"]["grad_norm"])
+    assert entry["layers"]["w"]["update_ratio"] == math.inf
+    fresh.history[0]["step"] = 8  # a deep copy: the saved state is not shared
+    assert monitor.history[0]["step"] == 7
+    with pytest.raises(ValueError, match="expected"):
+        fresh.load_state_dict({"history": [{"layers": {}}]})

@@ -255,6 +255,28 @@ def test_gradient_monitor_and_clipping_are_called(tmp_path):
     assert all(layer["update_ratio"] is not None for layer in monitor.history[0]["layers"].values())
 
 
+def test_gradient_monitor_history_survives_a_crash_and_resume(tmp_path):
+    """The checkpoint keeps the monitor's records, so a resumed run's gradient-health plot
+    covers the whole run, exactly as an uninterrupted run's does."""
+    from nn.monitor import GradientMonitor
+
+    def monitored(directory, **options):
+        trainer = _trainer(directory, **options)
+        trainer.gradient_monitor = GradientMonitor(trainer.model)
+        trainer.monitor_every = 5
+        return trainer
+
+    reference = monitored(tmp_path / "reference")
+    reference.fit()
+    crashing = monitored(tmp_path / "run", checkpoint_every=1, callbacks=[_Crash(23)])
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crashing.fit()
+    resumed = monitored(tmp_path / "run")
+    resumed.fit(resume=True)
+    assert [e["step"] for e in resumed.gradient_monitor.history] == list(range(0, 60, 5))
+    assert resumed.gradient_monitor.history == reference.gradient_monitor.history
+
+
 def test_bad_arguments_are_rejected():
     model, optimizer, _, loader = _parts()
     with pytest.raises(ValueError, match="epochs"):

@@ -4,8 +4,9 @@ exact resume.
 Determinism is the design constraint. A checkpoint holds everything that decides the next
 weights: model, optimizer and scheduler state, the DataLoader's epoch, batch position and
 generator state, every random generator the model owns (e.g. Dropout's), the partial sums of
-the running epoch, the best-so-far state and the history. Resuming from a checkpoint taken
-after any step therefore ends with bitwise the same weights as a run that never stopped.
+the running epoch, the best-so-far state and the history (and a gradient monitor's records,
+so its plot covers the whole run). Resuming from a checkpoint taken after any step therefore
+ends with bitwise the same weights as a run that never stopped.
 
 Ctrl-C does not interrupt a step half-way: the first SIGINT sets a flag, the loop finishes the
 current step, writes a checkpoint and raises `TrainingInterrupted`; a second one aborts at once.
@@ -326,6 +327,8 @@ class Trainer:
             "best": {"monitor": self.monitor, "value": self.best_value,
                      "epoch": self.best_epoch, "wait": self.wait},
             "best_model": self._best_state,
+            "gradient_monitor": (None if self.gradient_monitor is None
+                                 else self.gradient_monitor.state_dict()),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -362,6 +365,9 @@ class Trainer:
         self.best_value, self.best_epoch = best["value"], best["epoch"]
         self.wait = int(best["wait"])
         self._best_state = state.get("best_model")
+        monitor_state = state.get("gradient_monitor")  # absent in older checkpoints
+        if monitor_state is not None and self.gradient_monitor is not None:
+            self.gradient_monitor.load_state_dict(monitor_state)
         self._running = None
         if state.get("running_epoch") is not None:
             self._running = _Epoch(make_running_metric(self.metric))
