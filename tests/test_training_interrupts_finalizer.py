@@ -6,7 +6,7 @@ import contextlib
 import io
 import sys
 
-from nn.training.trainer import _catch_sigint, _InterruptFlag
+from nn.training.interrupts import _catch_sigint, _InterruptFlag
 
 
 class _RaisesInFinalizer:

@@ -16,13 +16,8 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +31,7 @@ from ..losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, cross_entropy
 from ..module import Module
 from ..optim import Optimizer
 from ..optim.lr_scheduler import LRScheduler
+from .callbacks import Callback, EarlyStopping
 from .checkpoint import (
     CheckpointError,
     generator_states,
@@ -44,6 +40,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .history import COLUMNS, History
+from .interrupts import TrainingInterrupted, _catch_sigint, _InterruptFlag
 from .metrics import RunningMetric, make_running_metric
 from .progress import Progress
 
@@ -56,48 +53,6 @@ BEST = "best.npz"
 HISTORY = "history.json"
 
 Loss = Callable[[Any, Any], Tensor]
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Training stopped on Ctrl-C after a checkpoint was written (if it had somewhere to go)."""
-
-    def __init__(self, message: str, checkpoint: Path | None, epoch: int, step: int) -> None:
-        super().__init__(message)
-        self.message, self.checkpoint, self.epoch, self.step = message, checkpoint, epoch, step
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass
-class EarlyStopping:
-    """Stop when the monitored value has not improved by more than `min_delta` for `patience`
-    epochs; `restore_best` puts the best epoch's weights back at the end."""
-
-    patience: int = 10
-    min_delta: float = 0.0
-    restore_best: bool = True
-
-    def __post_init__(self) -> None:
-        if isinstance(self.patience, bool) or not isinstance(self.patience, int) \
-                or self.patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {self.patience!r}")
-        if not (isinstance(self.min_delta, (int, float)) and self.min_delta >= 0):
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {self.min_delta!r}")
-
-
-class Callback:
-    """Hooks called by `Trainer.fit`; set `trainer.stop_training = True` to stop after the
-    current epoch."""
-
-    def on_epoch_begin(self, trainer: Trainer) -> None:
-        """Before the first batch of an epoch (not called when resuming mid-epoch)."""
-
-    def on_step_end(self, trainer: Trainer, loss: float) -> None:
-        """After each optimizer step (and any step checkpoint); `loss` is the batch loss."""
-
-    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
-        """After validation, scheduling and the epoch's checkpoint; `record` is the new row."""
 
 
 def default_metric(loss_fn: Any) -> str | None:
@@ -129,43 +84,6 @@ class _Epoch:
         self.batches, self.seconds = int(state["batches"]), float(state["seconds"])
         if self.metric is not None and state.get("metric") is not None:
             self.metric.load_state_dict(state["metric"])
-
-
-class _InterruptFlag:
-    """SIGINT handler that only records the request; a second Ctrl-C raises immediately."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print("\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to abort "
-              "without saving)", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _catch_sigint(flag: _InterruptFlag) -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be installed from the main thread
-        return
-    previous = signal.signal(signal.SIGINT, flag)
-    previous_hook = sys.unraisablehook
-
-    def quiet_interrupts(unraisable: Any) -> None:
-        # A second Ctrl-C can land while Python runs a finalizer (e.g. ZipFile.__del__), where
-        # the KeyboardInterrupt cannot propagate and would be printed as a traceback. The stop
-        # the first Ctrl-C requested still happens at the end of the step.
-        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
-            previous_hook(unraisable)
-
-    sys.unraisablehook = quiet_interrupts
-    try:
-        yield
-    finally:
-        sys.unraisablehook = previous_hook
-        signal.signal(signal.SIGINT, previous)
 
 
 class Trainer:
