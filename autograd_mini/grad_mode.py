@@ -81,7 +81,8 @@ class enable_grad(_GradModeSwitch):  # noqa: N801
 
 
 class set_grad_enabled(_GradModeSwitch):  # noqa: N801
-    """Set grad mode to `mode` for the duration of a block (or globally when called bare)."""
+    """Set grad mode to `mode` for the duration of a block (or, called bare, from now on in
+    this thread)."""
 
     def __init__(self, mode: bool) -> None:
         self._target = bool(mode)
