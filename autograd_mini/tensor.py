@@ -195,32 +195,24 @@ class Tensor:
 
     # ---- arithmetic (Tensor or scalar/array on either side) -----------------------------
     def __add__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, Tensor):  # the hot path: skips a call
-            return apply_binary(ops.ADD, self, other)
         return apply_binary(ops.ADD, self, _operand(other, self, "add"))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return apply_binary(ops.ADD, _operand(other, self, "add"), self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, Tensor):  # the hot path: skips a call
-            return apply_binary(ops.SUB, self, other)
         return apply_binary(ops.SUB, self, _operand(other, self, "sub"))
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
         return apply_binary(ops.SUB, _operand(other, self, "sub"), self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, Tensor):  # the hot path: skips a call
-            return apply_binary(ops.MUL, self, other)
         return apply_binary(ops.MUL, self, _operand(other, self, "mul"))
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
         return apply_binary(ops.MUL, _operand(other, self, "mul"), self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, Tensor):  # the hot path: skips a call
-            return apply_binary(ops.DIV, self, other)
         return apply_binary(ops.DIV, self, _operand(other, self, "div"))
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:

@@ -35,7 +35,8 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
     (logits,) = inputs
     n, classes = logits.shape
     probs = xp.softmax(logits, axis=-1)  # (batch, classes)
-    if target.ndim == 1 and type(probs) is np.ndarray:  # first order: probs is a fresh array
+    first_order = type(probs) is np.ndarray  # then probs and diff are this function's own
+    if target.ndim == 1 and first_order:
         probs[np.arange(n), target] -= 1  # softmax − one-hot, without building the one-hot
         diff = probs
     elif target.ndim == 1:
@@ -50,7 +51,7 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
         g = g * (1.0 / max(n, 1))  # an empty batch has an empty gradient, not a ZeroDivisionError
     if reduction == "none":
         g = g.reshape((n, 1))
-    if type(diff) is np.ndarray:  # first order: diff is this function's own fresh array
+    if first_order:  # scale in place
         return (np.multiply(diff, g, out=diff, casting="unsafe"),)
     return (diff * g,)
 

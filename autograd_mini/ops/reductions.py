@@ -89,8 +89,8 @@ def _slice_max(a, axis):
         for k in range(1, a.shape[1]):  # a loop over columns, each step vectorised over rows
             np.maximum(out, a[:, k:k + 1], out=out)
         return out
-    return np.maximum.reduce(a, axis=axis, keepdims=True, initial=-np.inf)  # = np.max, minus
-    # its Python wrapper (a few µs per call on the softmax path)
+    # np.maximum.reduce is np.max without its Python wrapper (a few µs per softmax call)
+    return np.maximum.reduce(a, axis=axis, keepdims=True, initial=-np.inf)
 
 
 def _slice_sum(a, axis):
