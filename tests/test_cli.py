@@ -25,8 +25,8 @@ def test_console_script_is_declared():
     scripts = {ep.name: ep for ep in entry_points(group="console_scripts")}
     if "autograd-mini" not in scripts:
         pytest.skip("package not installed (pip install -e .)")
-    assert scripts["autograd-mini"].value == "nn.cli:main"
-    assert scripts["autograd-mini"].load() is cli.main
+    assert scripts["autograd-mini"].value == "nn.cli:run"
+    assert scripts["autograd-mini"].load() is cli.run
 
 
 def test_train_default_recipe_reaches_97_percent_on_digits(tmp_path, capsys):

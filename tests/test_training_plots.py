@@ -68,3 +68,31 @@ def test_missing_matplotlib_gives_install_hint(tmp_path, monkeypatch):
     with pytest.raises(plots.PlotUnavailable, match=r"pip install 'autograd_mini\[plot\]'"):
         plots.plot_history(_history(), tmp_path / "x.png")
     assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_an_interrupted_matplotlib_import_is_not_a_missing_matplotlib(monkeypatch, interrupted):
+    """Ctrl-C inside `import matplotlib` reaches Python as an ImportError caused by the
+    KeyboardInterrupt: that must propagate, not turn into "matplotlib not installed"."""
+    real_import = builtins.__import__
+
+    def failing_import(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            if interrupted:
+                try:
+                    raise KeyboardInterrupt
+                except KeyboardInterrupt as interrupt:
+                    raise ImportError(f"import of {name} halted") from interrupt
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", failing_import)
+    if interrupted:
+        with pytest.raises(ImportError, match="halted"):
+            plots.matplotlib_available()
+        with pytest.raises(ImportError, match="halted"):
+            plots.new_figure(2, 2)
+    else:
+        assert plots.matplotlib_available() is False
+        with pytest.raises(plots.PlotUnavailable, match="not installed"):
+            plots.new_figure(2, 2)

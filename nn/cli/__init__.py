@@ -11,7 +11,7 @@ Exit status: 0 success, 1 error (missing data, unwritable output, failed check),
 """
 
 from .check import cmd_check
-from .entry import main
+from .entry import main, run
 from .errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -38,4 +38,5 @@ __all__ = [
     "cmd_search",
     "cmd_train",
     "main",
+    "run",
 ]

@@ -1,7 +1,5 @@
 """`python -m nn.cli ...`: the same as the `autograd-mini` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TrainingInterrupted"]
+__all__ = ["TrainingInterrupted", "caused_by_ctrl_c"]
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -60,3 +60,17 @@ def _catch_sigint(flag: _InterruptFlag) -> Iterator[None]:
     finally:
         sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
+
+
+def caused_by_ctrl_c(error: BaseException) -> bool:
+    """True if `error` stands for a Ctrl-C: Python re-raises a KeyboardInterrupt that lands
+    inside a module import as ImportError, and inside a class body's __set_name__ (e.g. while
+    matplotlib is imported for the plots) as RuntimeError, keeping it as the cause."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

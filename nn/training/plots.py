@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .history import History
+from .interrupts import caused_by_ctrl_c
 
 __all__ = [
     "PlotUnavailable", "matplotlib_available", "new_figure", "plot_confusion_matrix",
@@ -35,7 +36,9 @@ def matplotlib_available() -> bool:
     """True when matplotlib can be imported."""
     try:
         import matplotlib  # noqa: F401
-    except ImportError:
+    except ImportError as error:
+        if caused_by_ctrl_c(error):  # an interrupted import is not a missing package
+            raise
         return False
     return True
 
@@ -49,6 +52,8 @@ def new_figure(width: float, height: float) -> Any:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as error:
+        if caused_by_ctrl_c(error):  # an interrupted import is not a missing package
+            raise
         raise PlotUnavailable(f"plotting needs matplotlib, which is not installed: "
                               f"{INSTALL_HINT}") from error
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
