@@ -47,6 +47,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[s
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.set_default_timeout(5000)  # a missing control fails in 5 s, not 30
             tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             tab.on("pageerror", lambda e: errors.append(str(e)))
             tab.goto(path.as_uri())
