@@ -145,3 +145,16 @@ def test_replay_validates_format_and_frame_limit(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_frames"):
         replay_backward(C, tmp_path / "x.html", max_frames=5)
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@needs_dot
+def test_edge_labels_of_array_terms_stay_short(tmp_path: Path) -> None:
+    pytest.importorskip("graphviz")
+    from autograd_mini.viz.replay import replay_backward
+
+    x = am.tensor(np.linspace(-1.0, 1.0, 10), requires_grad=True)
+    first = replay_backward(am.tanh(x).sum(), tmp_path / "f", format="svg")[1]
+    text = first.read_text(encoding="utf-8")
+    edges = "".join(re.findall(r'class="edge">.*?</g>', text, re.S))
+    assert "+= rms 0." in edges and "+= min" not in edges
+    assert "sends to leaf#0: += min 0.42" in text  # the step's story keeps min/mean/max

@@ -21,7 +21,7 @@ import numpy as np
 from .. import scope
 from ..tensor import Tensor
 from .dot import View, build_digraph
-from .format import GradientScale, magnitude, summary
+from .format import GradientScale, magnitude, number, summary
 from .graph import Graph, collect_graph
 from .layout import check_rankdir, choose_rankdir
 from .naming import name_root, short_name
@@ -108,7 +108,7 @@ def frame_views(graph: Graph, steps: list[Step], *, show_data: bool = True,
         for c in step.contributions:
             totals[c.parent] = c.total
             terms[c.parent] = c.count
-            view.edge_notes[(step.node, c.position)] = f"+= {summary(c.grad)}"
+            view.edge_notes[(step.node, c.position)] = f"+= {_short(c.grad)}"
             view.edge_highlight.add((step.node, c.position))
             view.marks[c.parent] = RECEIVER
         view.grads = dict(totals)
@@ -126,6 +126,15 @@ def frame_views(graph: Graph, steps: list[Step], *, show_data: bool = True,
         views.append(view)
         done.add(step.node)
     return views
+
+
+EDGE_NOTE_LIMIT = 24  # characters; longer summaries would widen the drawing at every edge
+
+
+def _short(grad: np.ndarray) -> str:
+    """A term short enough for an edge label: in full, or its rms (the story has the rest)."""
+    text = summary(grad)
+    return text if len(text) <= EDGE_NOTE_LIMIT else f"rms {number(magnitude(grad))}"
 
 
 def _name(graph: Graph, i: int) -> str:
