@@ -2,12 +2,17 @@
 
 Most are single engine primitives (sigmoid, tanh, relu, ...); GELU and SiLU are composed from
 Tensor ops, so their derivatives come from the engine. All keep the input's shape and dtype.
+`ACTIVATIONS` is the one table of their names (configs, the CLI, the gradient monitor and the
+delta check all read it).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import numbers
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,9 +22,10 @@ from autograd_mini import Tensor
 from .module import Module
 
 __all__ = [
-    "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax",
-    "Softplus", "Tanh", "elu", "gelu", "identity", "leaky_relu", "log_softmax", "relu", "sigmoid",
-    "silu", "softmax", "softplus", "tanh",
+    "ACTIVATIONS", "ELU", "GELU", "Activation", "Identity", "LeakyReLU", "LogSoftmax", "ReLU",
+    "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "activation_name", "elu", "gelu",
+    "identity", "leaky_relu", "log_softmax", "relu", "sigmoid", "silu", "softmax", "softplus",
+    "tanh",
 ]
 
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -57,17 +63,47 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     return am.elu(x, alpha)
 
 
-def softplus(x: Any, beta: float = 1.0) -> Tensor:
-    """ln(1 + e^(βx)) / β, stable for any x."""
-    if beta == 1.0:
-        return am.softplus(x)
-    # = max(x, 0) + ln(1 + e^(−β|x|)) / β, so βx is never formed (it overflows for huge x).
-    # −|x| is built with where, not abs, so the gradient at 0 is σ(0) and not abs'(0) = 0.
+def _softplus_beta(who: str, beta: Any) -> float:
+    """β as a float; it divides, so 0 is refused (PyTorch silently returns inf)."""
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise TypeError(f"{who}: beta must be a number, got {beta!r}")
+    if not math.isfinite(beta) or beta == 0:
+        raise ValueError(f"{who}: beta must be a finite non-zero number, got {beta!r} "
+                         "(softplus(x) = ln(1 + e^(βx)) / β divides by β)")
+    return float(beta)
+
+
+def _softplus_threshold(who: str, threshold: Any) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
+            or math.isnan(threshold):
+        raise TypeError(f"{who}: threshold must be a number, got {threshold!r}")
+    return float(threshold)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(βx)) / β, and x itself where βx > threshold (PyTorch's rule); β ≠ 0.
+
+    A negative β gives the mirrored curve −softplus_|β|(−x), a smooth min(x, 0), as in PyTorch.
+    """
+    beta = _softplus_beta("softplus", beta)
+    threshold = _softplus_threshold("softplus", threshold)
     t = am.as_tensor(x)
-    positive = t.data > 0
-    minus_abs = am.where(positive, -t, t)
-    tail = am.clip(minus_abs, min=-_SOFTPLUS_NEGLIGIBLE / beta)  # ≤ 800/β: βx cannot overflow
-    return am.relu(t) + am.softplus(tail * beta) * (1.0 / beta)
+    s = t if beta > 0 else -t  # softplus_β(x) = −softplus_|β|(−x) for β < 0
+    c = abs(beta)
+    if c == 1.0:
+        smooth = am.softplus(s)
+    else:
+        # = max(s, 0) + ln(1 + e^(−c|s|)) / c, so c·s is never formed (it overflows for huge
+        # s). −|s| is built with where, not abs, so the gradient at 0 is σ(0), not abs'(0) = 0.
+        positive = s.data > 0
+        minus_abs = am.where(positive, -s, s)
+        tail = am.clip(minus_abs, min=-_SOFTPLUS_NEGLIGIBLE / c)  # ≥ −800/c: c·s cannot overflow
+        smooth = am.relu(s) + am.softplus(tail * c) * (1.0 / c)
+    if beta < 0:
+        smooth = -smooth
+    with np.errstate(over="ignore", invalid="ignore"):
+        linear = t.data * beta > threshold  # (shape of x) where PyTorch returns x itself
+    return am.where(linear, t, smooth) if linear.any() else smooth
 
 
 def gelu(x: Any) -> Tensor:
@@ -150,17 +186,18 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    """ln(1 + e^(βx)) / β."""
+    """ln(1 + e^(βx)) / β, x where βx > threshold; β ≠ 0 (negative: a smooth min(x, 0))."""
 
-    def __init__(self, beta: float = 1.0) -> None:
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = float(beta)
+        self.beta = _softplus_beta("Softplus", beta)
+        self.threshold = _softplus_threshold("Softplus", threshold)
 
     def forward(self, x: Any) -> Tensor:
-        return softplus(x, self.beta)
+        return softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={self.beta}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class GELU(Module):
@@ -217,3 +254,34 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
+
+
+# ---- the one table of names ------------------------------------------------------------------
+class Activation(NamedTuple):
+    """An elementwise activation: its module class and its function."""
+
+    module: type[Module]
+    function: Callable[..., Tensor]
+
+
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({
+    "sigmoid": Activation(Sigmoid, sigmoid),
+    "tanh": Activation(Tanh, tanh),
+    "relu": Activation(ReLU, relu),
+    "leaky_relu": Activation(LeakyReLU, leaky_relu),
+    "elu": Activation(ELU, elu),
+    "gelu": Activation(GELU, gelu),
+    "silu": Activation(SiLU, silu),
+    "softplus": Activation(Softplus, softplus),
+    "identity": Activation(Identity, identity),
+})
+_NAME_OF: dict[type, str] = {a.module: name for name, a in ACTIVATIONS.items()}
+
+
+def activation_name(module: Any) -> str | None:
+    """The `ACTIVATIONS` name of an activation module (or of a subclass), else None."""
+    for cls in type(module).__mro__:
+        name = _NAME_OF.get(cls)
+        if name is not None:
+            return name
+    return None

@@ -33,6 +33,9 @@ ACTIVATIONS = [
     (nn.SiLU(), lambda t: t.nn.SiLU(), X),
     (nn.Softplus(), lambda t: t.nn.Softplus(), X),
     (nn.Softplus(beta=2.0), lambda t: t.nn.Softplus(beta=2.0), X),
+    (nn.Softplus(beta=-1.5), lambda t: t.nn.Softplus(beta=-1.5), X),
+    (nn.Softplus(beta=0.5, threshold=0.3), lambda t: t.nn.Softplus(0.5, 0.3), X),
+    (nn.Softplus(beta=-2.0, threshold=1.0), lambda t: t.nn.Softplus(-2.0, 1.0), X),
 ]
 IDS = [repr(m) for m, _, _ in ACTIVATIONS]
 
@@ -147,6 +150,34 @@ def test_functional_forms_match_modules():
     for fn, module in pairs:
         np.testing.assert_array_equal(fn(X).data, module(X).data)
     assert repr(nn.LeakyReLU(0.3)) == "LeakyReLU(negative_slope=0.3)"
+
+
+@pytest.mark.parametrize("beta", [-3.0, -1.0, -0.5, 0.5, 2.0])
+def test_softplus_any_nonzero_beta_is_the_closed_form(beta):
+    # Issue 12.6: β < 0 computed relu(x) (the curve is a smooth min(x, 0)). PyTorch's rule:
+    # (1/β)·ln(1 + e^(βx)), and x where βx > threshold (20 by default).
+    x = np.linspace(-6.0, 6.0, 25)
+    xt = am.tensor(x, requires_grad=True)
+    out = nn.Softplus(beta)(xt)
+    out.sum().backward()
+    np.testing.assert_allclose(out.data, np.log1p(np.exp(beta * x)) / beta, rtol=1e-12)
+    np.testing.assert_allclose(xt.grad, 1.0 / (1.0 + np.exp(-beta * x)), rtol=1e-12)
+    far = np.array([-1e4, 1e4])  # where |βx| > 20: PyTorch's linear branch or a zero tail
+    np.testing.assert_array_equal(F.softplus(far, beta).data, np.where(beta * far > 0, far, 0))
+
+
+@pytest.mark.parametrize(("beta", "error"), [
+    (0, ValueError), (0.0, ValueError), (-0.0, ValueError), (math.nan, ValueError),
+    (math.inf, ValueError), ("2", TypeError), (None, TypeError), (True, TypeError),
+])
+def test_softplus_beta_that_cannot_divide_is_refused(beta, error):
+    # β = 0 raised a bare ZeroDivisionError at the first call (PyTorch returns inf).
+    with pytest.raises(error, match="Softplus: beta must be"):
+        nn.Softplus(beta)
+    with pytest.raises(error, match="softplus: beta must be"):
+        F.softplus(X, beta)
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        nn.Softplus(1.0, threshold=math.nan)
 
 
 def test_gelu_and_silu_against_closed_forms():
