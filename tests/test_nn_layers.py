@@ -180,6 +180,19 @@ def test_softplus_beta_that_cannot_divide_is_refused(beta, error):
         nn.Softplus(1.0, threshold=math.nan)
 
 
+def test_the_one_activation_table_pairs_each_module_with_its_function():
+    from nn.activations import ACTIVATIONS, activation_name
+
+    for name, activation in ACTIVATIONS.items():
+        module = activation.module()
+        assert activation_name(module) == name
+        np.testing.assert_array_equal(module(X).data, activation.function(X).data)
+    assert activation_name(type("MyReLU", (nn.ReLU,), {})()) == "relu"  # subclasses count
+    assert activation_name(nn.Linear(2, 2)) is None
+    recipes = pytest.importorskip("nn.training.recipes")
+    assert all(ACTIVATIONS[n].module is cls for n, cls in recipes.ACTIVATIONS.items())
+
+
 def test_gelu_and_silu_against_closed_forms():
     gelu = 0.5 * X * (1 + np.tanh(math.sqrt(2 / math.pi) * (X + 0.044715 * X**3)))
     np.testing.assert_allclose(F.gelu(X).data, gelu, rtol=1e-12)
