@@ -49,3 +49,12 @@ __all__ = [
     "training", "delta_check", "functional", "init", "load", "manual_seed", "optim", "save",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`nn.sklearn` is imported on first use: it needs the optional scikit-learn."""
+    if name == "sklearn":
+        import importlib
+
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
