@@ -16,7 +16,8 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
-from .generators import RNG, as_generator
+from .generators import RNG as RNG  # re-exported: layers annotate rng: init.RNG
+from .generators import as_generator
 
 __all__ = [
     "as_generator", "calculate_gain", "constant_", "fan_in_and_fan_out", "kaiming_normal_",

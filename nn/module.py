@@ -97,7 +97,7 @@ class RemovableHandle:
 
 def _float_dtype(who: str, dtype: Any) -> np.dtype:
     try:
-        resolved = np.dtype(dtype)
+        resolved: np.dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{who}: expected a floating dtype such as np.float64, got "
                         f"{dtype!r}") from None

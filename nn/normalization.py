@@ -50,11 +50,12 @@ def batch_norm(
     inv_std = ((running_var.data + eps) ** -0.5).astype(t.dtype, copy=False)  # (features,)
     shift = -(running_mean.data * inv_std)
     if weight is None:
-        out = t * inv_std + shift
+        out: Tensor = t * inv_std + shift
         return out if bias is None else out + bias
     scale = weight * inv_std  # (features,)
     offset = weight * shift if bias is None else weight * shift + bias
-    return t * scale + offset  # (batch, features)
+    folded: Tensor = t * scale + offset  # (batch, features)
+    return folded
 
 
 class BatchNorm1d(Module):

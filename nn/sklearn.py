@@ -21,9 +21,20 @@ from typing import Any
 import numpy as np
 
 try:
-    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-    from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+    # scikit-learn ships no type information: its names are Any to a type checker.
+    from sklearn.base import (  # type: ignore[import-untyped]
+        BaseEstimator,
+        ClassifierMixin,
+        RegressorMixin,
+    )
+    from sklearn.utils.multiclass import (  # type: ignore[import-untyped]
+        check_classification_targets,
+    )
+    from sklearn.utils.validation import (  # type: ignore[import-untyped]
+        check_array,
+        check_is_fitted,
+        check_X_y,
+    )
 except ImportError as error:  # an optional extra: say how to get it
     raise ImportError("nn.sklearn needs scikit-learn: pip install 'autograd_mini[sklearn]' "
                       "(or pip install scikit-learn)") from error
@@ -47,7 +58,7 @@ _SKLEARN_ACTIVATIONS = {"logistic": "sigmoid"}
 _SOLVERS = ("adam", "sgd")
 
 
-class _MLP(BaseEstimator):
+class _MLP(BaseEstimator):  # type: ignore[misc]
     """What both estimators share: parameters, the network, the training run, prediction."""
 
     def __init__(
@@ -108,7 +119,7 @@ class _MLP(BaseEstimator):
                             ("momentum", 0.0)):
             value = getattr(self, option)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not np.isfinite(value) or value < low \
+                    or not np.isfinite(float(value)) or value < low \
                     or (option == "learning_rate_init" and value == 0):
                 self._fail(option, "a finite number " + (
                     "> 0" if option == "learning_rate_init" else ">= 0"))
@@ -170,11 +181,11 @@ class _MLP(BaseEstimator):
     def _inputs(self, X: Any) -> np.ndarray:
         """X checked (2-D, finite, numeric) and cast to the network's dtype."""
         check_is_fitted(self, "model_")
-        X = check_array(X, dtype=[np.float64, np.float32])
-        if X.shape[1] != self.n_features_in_:  # scikit-learn's own wording
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+        array: np.ndarray = check_array(X, dtype=[np.float64, np.float32])
+        if array.shape[1] != self.n_features_in_:  # scikit-learn's own wording
+            raise ValueError(f"X has {array.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input")
-        return X.astype(self.dtype, copy=False)
+        return array.astype(self.dtype, copy=False)
 
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's outputs for X, in eval mode, without recording a graph."""
@@ -183,7 +194,7 @@ class _MLP(BaseEstimator):
             return np.asarray(self.model_(X).data, dtype=np.float64)
 
 
-class MLPClassifier(ClassifierMixin, _MLP):
+class MLPClassifier(ClassifierMixin, _MLP):  # type: ignore[misc]
     """A multi-layer perceptron trained with cross-entropy; `predict_proba` is its softmax."""
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
@@ -203,15 +214,15 @@ class MLPClassifier(ClassifierMixin, _MLP):
         """Class probabilities (n_samples, n_classes), columns in the order of `classes_`."""
         logits = self._outputs(X)
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class label per sample."""
         logits = self._outputs(X)  # checks first that fit has run
-        return self.classes_[np.argmax(logits, axis=1)]
+        return np.asarray(self.classes_[np.argmax(logits, axis=1)])
 
 
-class MLPRegressor(RegressorMixin, _MLP):
+class MLPRegressor(RegressorMixin, _MLP):  # type: ignore[misc]
     """A multi-layer perceptron trained with mean squared error; `score` is R²."""
 
     def __sklearn_tags__(self) -> Any:  # scikit-learn >= 1.6

@@ -33,9 +33,10 @@ def _positive_int(name: str, value: object) -> int:
 def _non_negative(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
         raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
+    return number
 
 
 def _float_dtype(dtype: npt.DTypeLike) -> np.dtype:
@@ -124,7 +125,8 @@ def smooth_target(X: np.ndarray) -> np.ndarray:
     d = X.shape[1]
     wave = np.sin(2.0 * np.pi * X.mean(axis=1))  # varies along the diagonal
     bump = np.exp(-4.0 * np.sum((X - 0.5) ** 2, axis=1) / d)  # peaks at the cube's centre
-    return (wave + bump)[:, None]
+    target: np.ndarray = (wave + bump)[:, None]
+    return target
 
 
 def make_smooth_function(
@@ -162,7 +164,8 @@ def rk4_step(
     k2 = lorenz_derivative(state + 0.5 * dt * k1, sigma, rho, beta)
     k3 = lorenz_derivative(state + 0.5 * dt * k2, sigma, rho, beta)
     k4 = lorenz_derivative(state + dt * k3, sigma, rho, beta)
-    return state + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    new_state: np.ndarray = state + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return new_state
 
 
 def make_lorenz(
