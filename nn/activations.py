@@ -63,6 +63,13 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     return am.elu(x, alpha)
 
 
+def _number(who: str, name: str, value: Any) -> float:
+    """A real number as a float: float("0.3") or float(True) would hide a mistake."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise TypeError(f"{who}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
 def _softplus_beta(who: str, beta: Any) -> float:
     """β as a float; it divides, so 0 is refused (PyTorch silently returns inf)."""
     if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
@@ -73,20 +80,13 @@ def _softplus_beta(who: str, beta: Any) -> float:
     return float(beta)
 
 
-def _softplus_threshold(who: str, threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) \
-            or math.isnan(threshold):
-        raise TypeError(f"{who}: threshold must be a number, got {threshold!r}")
-    return float(threshold)
-
-
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """ln(1 + e^(βx)) / β, and x itself where βx > threshold (PyTorch's rule); β ≠ 0.
 
     A negative β gives the mirrored curve −softplus_|β|(−x), a smooth min(x, 0), as in PyTorch.
     """
     beta = _softplus_beta("softplus", beta)
-    threshold = _softplus_threshold("softplus", threshold)
+    threshold = _number("softplus", "threshold", threshold)
     t = am.as_tensor(x)
     s = t if beta > 0 else -t  # softplus_β(x) = −softplus_|β|(−x) for β < 0
     c = abs(beta)
@@ -162,7 +162,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Any) -> Tensor:
         return am.leaky_relu(x, self.negative_slope)
@@ -176,7 +176,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = _number("ELU", "alpha", alpha)
 
     def forward(self, x: Any) -> Tensor:
         return am.elu(x, self.alpha)
@@ -191,7 +191,7 @@ class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta = _softplus_beta("Softplus", beta)
-        self.threshold = _softplus_threshold("Softplus", threshold)
+        self.threshold = _number("Softplus", "threshold", threshold)
 
     def forward(self, x: Any) -> Tensor:
         return softplus(x, self.beta, self.threshold)

@@ -180,6 +180,15 @@ def test_softplus_beta_that_cannot_divide_is_refused(beta, error):
         nn.Softplus(1.0, threshold=math.nan)
 
 
+@pytest.mark.parametrize("make", [lambda: nn.LeakyReLU("0.3"), lambda: nn.ELU(None),
+                                  lambda: nn.ELU(math.nan), lambda: nn.LeakyReLU(True)])
+def test_activation_parameters_must_be_numbers(make):
+    # LeakyReLU("0.3") was silently float("0.3"); ELU(None) a bare float() TypeError.
+    with pytest.raises(TypeError, match=r"^(LeakyReLU: negative_slope|ELU: alpha) must be a "
+                                        r"number, got"):
+        make()
+
+
 def test_the_one_activation_table_pairs_each_module_with_its_function():
     from nn.activations import ACTIVATIONS, activation_name
 
