@@ -152,14 +152,16 @@ def test_make_moons_takes_scikit_learns_signature_and_the_old_spelling() -> None
     np.testing.assert_array_equal(X, make_moons(n=100, noise=0.1, seed=0)[0])
     X_default, y_default = make_moons()  # 100 points, no noise
     assert X_default.shape == (100, 2) and np.bincount(y_default).tolist() == [50, 50]
-    radius = np.hypot(X_default[:50, 0], X_default[:50, 1])
-    np.testing.assert_allclose(radius, 1.0)  # noise=None is exact
+    outer = X_default[y_default == 0]
+    np.testing.assert_allclose(np.hypot(outer[:, 0], outer[:, 1]), 1.0)  # noise=None is exact
     X_pair, y_pair = make_moons((3, 5), random_state=0)
     assert np.bincount(y_pair).tolist() == [3, 5]
-    X_shuffled, y_shuffled = make_moons(100, 0.1, 0, shuffle=True)
-    assert not np.array_equal(y_shuffled, y)
-    order = np.lexsort(X_shuffled.T)
-    np.testing.assert_array_equal(X_shuffled[order], X[np.lexsort(X.T)])  # the same points
+    # Rows are shuffled by default, as in scikit-learn: contiguous cross-validation folds of
+    # class-ordered rows would cut each moon into arcs. shuffle=False keeps the class order.
+    X_ordered, y_ordered = make_moons(100, 0.1, 0, shuffle=False)
+    assert np.all(np.diff(y_ordered) >= 0) and not np.all(np.diff(y) >= 0)
+    order = np.lexsort(X.T)
+    np.testing.assert_array_equal(X[order], X_ordered[np.lexsort(X_ordered.T)])  # same points
     legacy = make_moons(20, 0.1, np.random.RandomState(3))[0]
     np.testing.assert_array_equal(legacy, make_moons(20, 0.1, np.random.RandomState(3))[0])
     with pytest.raises(ValueError, match="not both"):
@@ -171,6 +173,6 @@ def test_make_moons_takes_scikit_learns_signature_and_the_old_spelling() -> None
 def test_make_moons_draws_the_same_curves_as_scikit_learn() -> None:
     datasets = pytest.importorskip("sklearn.datasets")
     theirs, their_y = datasets.make_moons(n_samples=(40, 40), shuffle=False)
-    ours, our_y = make_moons((40, 40))
+    ours, our_y = make_moons((40, 40), shuffle=False)
     np.testing.assert_allclose(ours, theirs, atol=1e-15)
     np.testing.assert_array_equal(our_y, their_y)

@@ -51,7 +51,7 @@ def make_moons(
     noise: float | None = None,
     random_state: RNG = None,
     *,
-    shuffle: bool = False,
+    shuffle: bool = True,
     dtype: npt.DTypeLike = np.float64,
     n: int | None = None,
     seed: RNG = None,
@@ -60,8 +60,10 @@ def make_moons(
 
     scikit-learn's signature: `n_samples` is a total (the outer moon gets the odd point) or a
     pair (outer, inner); `noise=None` is 0; `random_state` is an int, a Generator, a
-    RandomState or None (the global default, see `nn.manual_seed`). Unlike scikit-learn, rows
-    stay ordered by class unless `shuffle=True`. The older spellings `n=` and `seed=` still work.
+    RandomState or None (the global default, see `nn.manual_seed`). Rows are shuffled, as in
+    scikit-learn (contiguous cross-validation folds of class-ordered rows would cut each moon
+    into arcs); `shuffle=False` keeps them ordered by class, the points being the same. The
+    older spellings `n=` and `seed=` still work.
     """
     if n is not None:
         if n_samples != 100:
