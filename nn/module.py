@@ -27,6 +27,10 @@ __all__ = [
 M = TypeVar("M", bound="Module")
 ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
 _hook_ids = itertools.count()
+# False until the first forward hook anywhere, so `__call__` without hooks pays one global read:
+# same-process A/B of a no-op module, min of 30×3×20000 calls: 233 ns with this flag, 230 ns
+# before hooks existed, 248 ns when testing `self._forward_hooks` on every call.
+_hooks_registered = False
 
 
 class Parameter(Tensor):
@@ -149,7 +153,7 @@ class Module:
         """Run `forward`, then the forward hooks; typed as returning a Tensor, which every
         module of nn does (a subclass returning something else can annotate its own)."""
         output = self.forward(*inputs, **kwargs)
-        if self._forward_hooks:  # one attribute test when no hook is registered
+        if _hooks_registered and self._forward_hooks:
             output = self._run_forward_hooks(inputs, output)
         record_call(self, inputs, output)  # one global read unless graphs are being drawn
         return output  # type: ignore[no-any-return]
@@ -160,6 +164,8 @@ class Module:
         if not callable(hook):
             raise TypeError(f"register_forward_hook: expected a callable(module, inputs, "
                             f"output), got {type(hook).__name__}")
+        global _hooks_registered
+        _hooks_registered = True
         if "_forward_hooks" not in vars(self):
             self._forward_hooks = {}
         key = next(_hook_ids)
