@@ -125,14 +125,14 @@ def identity(x: Any) -> Tensor:
     return am.as_tensor(x)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """eˣ / Σ eˣ along `axis`."""
-    return am.softmax(x, axis)
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """eˣ / Σ eˣ along `axis` (`dim=`, PyTorch's name, is refused with the fix)."""
+    return am.softmax(x, _axis("softmax", axis, dim))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x − logsumexp(x) along `axis`."""
-    return am.log_softmax(x, axis)
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """x − logsumexp(x) along `axis` (`dim=`, PyTorch's name, is refused with the fix)."""
+    return am.log_softmax(x, _axis("log_softmax", axis, dim))
 
 
 # ---- modules ---------------------------------------------------------------------------------
@@ -221,8 +221,12 @@ class Identity(Module):
         return am.as_tensor(x)
 
 
-def _axis(module: str, axis: Any) -> int:
-    """An int axis; int(1.5) would silently normalise over axis 1."""
+def _axis(module: str, axis: Any, dim: Any = None) -> int:
+    """An int axis; int(1.5) would silently normalise over axis 1. PyTorch's `dim=` gets a
+    message with the fix rather than a bare "unexpected keyword argument"."""
+    if dim is not None:
+        raise TypeError(f"{module}: nn uses numpy's name axis= for PyTorch's dim=; write "
+                        f"axis={dim!r}")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{module}: axis must be an int, got {axis!r}")
     return int(axis)
@@ -231,9 +235,9 @@ def _axis(module: str, axis: Any) -> int:
 class Softmax(Module):
     """eˣ / Σ eˣ along `axis` (default: the last, i.e. over classes for (batch, classes))."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = _axis("Softmax", axis)
+        self.axis = _axis("Softmax", axis, dim)
 
     def forward(self, x: Any) -> Tensor:
         return am.softmax(x, self.axis)
@@ -245,9 +249,9 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """x − logsumexp(x) along `axis`."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = _axis("LogSoftmax", axis)
+        self.axis = _axis("LogSoftmax", axis, dim)
 
     def forward(self, x: Any) -> Tensor:
         return am.log_softmax(x, self.axis)

@@ -189,6 +189,16 @@ def test_activation_parameters_must_be_numbers(make):
         make()
 
 
+def test_pytorchs_dim_gets_the_numpy_spelling_in_the_message():
+    for make in (lambda: nn.Softmax(dim=1), lambda: nn.LogSoftmax(dim=1),
+                 lambda: F.softmax(X, dim=1), lambda: F.log_softmax(X, dim=1)):
+        with pytest.raises(TypeError, match=r"uses numpy's name axis= for PyTorch's dim=; "
+                                            r"write axis=1$"):
+            make()
+    with pytest.raises(TypeError, match="softmax: axis must be an int, got 1.5"):
+        F.softmax(X, 1.5)
+
+
 def test_the_one_activation_table_pairs_each_module_with_its_function():
     from nn.activations import ACTIVATIONS, activation_name
 
