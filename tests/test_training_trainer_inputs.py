@@ -65,7 +65,7 @@ def test_batchnorm_skips_a_last_batch_of_one_sample_and_says_so_once():
     trainer = _trainer(_model(batchnorm=True), batch_size=37, epochs=3, log=said.append)
     history = trainer.fit()
     assert len(history) == 3 and trainer.step == 3 * 2  # two batches of 37 per epoch
-    notes = [line for line in said if "1 sample" in line]
+    notes = [line for line in said if "holds 1 sample" in line]
     assert len(notes) == 1 and "BatchNorm1d" in notes[0] and "skipped" in notes[0]
     with pytest.raises(ValueError, match=r"BatchNorm1d.*batch_size=1.*use batch_size >= 2"):
         _trainer(_model(batchnorm=True), batch_size=1)
