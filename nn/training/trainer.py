@@ -477,7 +477,7 @@ def fit(
     model: Module,
     optimizer: Optimizer,
     loss_fn: Loss,
-    train_data: DataLoader | tuple[np.ndarray, np.ndarray] | np.ndarray,
+    train_loader: DataLoader | tuple[np.ndarray, np.ndarray] | np.ndarray,
     *args: Any,
     epochs: int | None = None,
     batch_size: int | None = None,
@@ -493,8 +493,9 @@ def fit(
     `fit(model, opt, loss, X, y, epochs=10)`. Arrays are batched by `batch_size` (default 32),
     shuffled unless `shuffle=False`, from `seed`.
     """
-    if isinstance(train_data, np.ndarray) and args and not isinstance(args[0], (int, np.integer)):
-        train_data, args = (train_data, args[0]), args[1:]
+    if isinstance(train_loader, np.ndarray) and args \
+            and not isinstance(args[0], (int, np.integer)):  # fit(..., X, y, epochs)
+        train_loader, args = (train_loader, args[0]), args[1:]
     if len(args) > 1:
         raise TypeError(f"fit: too many positional arguments after the data; call "
                         f"fit(model, optimizer, loss_fn, data, epochs) with data a DataLoader "
@@ -506,11 +507,11 @@ def fit(
         epochs = args[0]
     if epochs is None:
         raise TypeError("fit: missing epochs, e.g. fit(model, optimizer, loss_fn, loader, 10)")
-    if isinstance(train_data, DataLoader) and (batch_size is not None or seed is not None
-                                               or shuffle is not True):
+    if isinstance(train_loader, DataLoader) \
+            and (batch_size is not None or seed is not None or not shuffle):
         raise ValueError("fit: batch_size, shuffle and seed apply to arrays; a DataLoader has "
                          "its own (set them when you build it)")
-    loader = as_train_loader(train_data, batch_size=32 if batch_size is None else batch_size,
+    loader = as_train_loader(train_loader, batch_size=32 if batch_size is None else batch_size,
                              shuffle=shuffle, seed=seed, owner="fit")
     trainer = Trainer(model, optimizer, loss_fn, loader, epochs=epochs, **options)
     return trainer.fit(resume=resume)
