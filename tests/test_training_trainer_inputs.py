@@ -140,3 +140,13 @@ def test_progress_false_prints_nothing(capsys):
     said: list[str] = []
     _trainer(_model(), log=said.append).fit()  # an explicit log still gets the epoch lines
     assert len(said) == 2
+
+
+def test_a_list_of_batches_still_trains_and_a_list_pair_is_arrays():
+    model = _model()
+    optimizer = Adam(model.parameters(), lr=0.01)
+    batches = [(X[:40], Y[:40]), (X[40:], Y[40:])]
+    trainer = Trainer(model, optimizer, CrossEntropyLoss(), batches, epochs=2, progress=False)
+    assert len(trainer.fit()) == 2 and trainer.step == 4
+    trainer = Trainer(model, optimizer, CrossEntropyLoss(), [X, Y], epochs=1, progress=False)
+    assert isinstance(trainer.train_loader, DataLoader) and len(trainer.train_loader) == 3

@@ -18,10 +18,11 @@ _HOW = ("pass a DataLoader, e.g. nn.data.DataLoader(X, y, batch_size=32), or the
 
 def as_train_loader(data: Any, *, batch_size: int = 32, shuffle: bool = True,
                     seed: Any = None, owner: str = "Trainer") -> DataLoader:
-    """A DataLoader unchanged; a pair (X, y) as a shuffling DataLoader of `batch_size`."""
+    """A DataLoader (or any sized iterable of (x, y) batches) unchanged; a pair (X, y) of
+    arrays as a shuffling DataLoader of `batch_size`."""
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, tuple) and len(data) == 2:
+    if _is_pair(data):
         X, y = np.asarray(data[0]), np.asarray(data[1])
         if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
             raise ValueError(f"{owner}: the training pair (X, y) must hold arrays with the same "
@@ -30,9 +31,15 @@ def as_train_loader(data: Any, *, batch_size: int = 32, shuffle: bool = True,
     if isinstance(data, np.ndarray):
         raise TypeError(f"{owner}: got one array of shape {data.shape} as the training data, "
                         f"but targets are needed too; {_HOW}")
-    if hasattr(data, "__iter__") and hasattr(data, "__len__") and hasattr(data, "state_dict"):
-        return data  # a DataLoader look-alike: batches of (x, y), a length, a resumable state
+    if hasattr(data, "__iter__") and hasattr(data, "__len__") and not isinstance(data, dict):
+        return data  # batches of (x, y) with a length; checkpoints also need state_dict()
     raise TypeError(f"{owner}: cannot train on a {type(data).__name__}; {_HOW}")
+
+
+def _is_pair(data: Any) -> bool:
+    """(X, y) or [X, y]; two batches would be two (x, y) tuples instead."""
+    return isinstance(data, (tuple, list)) and len(data) == 2 \
+        and not any(isinstance(part, tuple) for part in data)
 
 
 def check_val_data(val_data: Any, owner: str = "Trainer") -> tuple[np.ndarray, np.ndarray] | None:
