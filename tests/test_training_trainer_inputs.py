@@ -150,3 +150,15 @@ def test_a_list_of_batches_still_trains_and_a_list_pair_is_arrays():
     assert len(trainer.fit()) == 2 and trainer.step == 4
     trainer = Trainer(model, optimizer, CrossEntropyLoss(), [X, Y], epochs=1, progress=False)
     assert isinstance(trainer.train_loader, DataLoader) and len(trainer.train_loader) == 3
+
+
+def test_early_stopping_is_a_callback_and_the_old_keyword_still_works():
+    model = _model()
+    with pytest.warns(DeprecationWarning, match=r"early_stopping=.*callbacks=\[\.\.\.\]") as seen:
+        trainer = _trainer(model, epochs=30, early_stopping=nn.EarlyStopping(1, min_delta=9.0))
+    assert seen[0].filename == __file__  # points at the caller's line
+    assert trainer.early_stopping in trainer.callbacks
+    assert len(trainer.fit()) == 2  # nothing improves by 9: stops one epoch after the first
+    with pytest.raises(ValueError, match="more than one EarlyStopping"), \
+            pytest.warns(DeprecationWarning):
+        _trainer(_model(), early_stopping=nn.EarlyStopping(1), callbacks=[nn.EarlyStopping(2)])

@@ -117,10 +117,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     trainer = build_trainer(
         config, dataset.X_train, dataset.y_train, task=dataset.task,
         out_features=dataset.out_features, val_data=(dataset.X_val, dataset.y_val),
-        early_stopping=EarlyStopping(args.patience) if args.patience else None,
         checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
         monitor_every=args.monitor_gradients or 1, config=run_config, log=say,
-        callbacks=[StopIfDiverged()],
+        callbacks=[StopIfDiverged(), *([EarlyStopping(args.patience)] if args.patience else [])],
     )
     model, loss_fn, monitor = trainer.model, trainer.loss_fn, None
     if args.monitor_gradients:

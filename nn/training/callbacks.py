@@ -48,7 +48,7 @@ class EarlyStopping(Callback):
     """Stop when the monitored value has not improved by more than `min_delta` for `patience`
     epochs; `restore_best` puts the best epoch's weights back at the end.
 
-    Pass it in `callbacks=[...]` (or as `Trainer(early_stopping=...)`, the same thing); the
+    Pass it in `callbacks=[...]` (`Trainer(early_stopping=...)` still works, deprecated); the
     Trainer's `monitor` names the column it watches.
     """
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,8 @@ class Trainer:
     - `scheduler` steps once per epoch, or per batch with `scheduler_interval='step'`.
     - `monitor`: the History column that defines the best epoch (default val_loss, else
       train_loss); loss columns are minimised, metric columns (or val_accuracy) maximised.
-    - `callbacks`: `Callback`s such as `EarlyStopping(patience)`; `early_stopping=` is the
-      same as adding one to `callbacks`.
+    - `callbacks`: `Callback`s such as `EarlyStopping(patience)` (`early_stopping=` is a
+      deprecated spelling of adding one).
     - `stop_on_nan` (default True): a NaN or infinite batch loss raises `TrainingDiverged`
       naming the epoch; False keeps training (the epoch lines then show nan).
     - `checkpoint_dir`: write last.npz (each epoch and every `checkpoint_every` steps),
@@ -457,6 +458,8 @@ def _with_policies(callbacks: Sequence[Callback], early_stopping: EarlyStopping 
             raise TypeError(f"Trainer: callbacks must be nn.training.Callback instances, got "
                             f"{callback!r}")
     if early_stopping is not None:
+        warnings.warn("Trainer(early_stopping=...) is deprecated: pass it in callbacks=[...]",
+                      DeprecationWarning, stacklevel=3)  # the caller of Trainer()
         if not isinstance(early_stopping, EarlyStopping):
             raise TypeError(f"Trainer: early_stopping must be an EarlyStopping, got "
                             f"{early_stopping!r}")
