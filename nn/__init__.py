@@ -38,16 +38,16 @@ from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
-from .training import EarlyStopping, History, Trainer, TrainingInterrupted, fit
+from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
     "Dropout", "ELU", "GELU", "GradientMonitor", "HuberLoss", "Identity", "IncompatibleKeys",
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
-    "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingInterrupted", "fit",
-    "training", "delta_check", "functional", "init", "load", "manual_seed", "optim", "save",
-    "utils",
+    "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingDiverged",
+    "TrainingInterrupted", "fit", "training", "delta_check", "functional", "init", "load",
+    "manual_seed", "optim", "save", "utils",
 ]
 
 

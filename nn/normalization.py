@@ -9,6 +9,7 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import ShapeError, Tensor
 
+from .arguments import check_bool, check_int, check_real
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "batch_norm"]
@@ -76,13 +77,14 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        if num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
-        self.num_features = int(num_features)
-        self.eps = float(eps)
+        self.num_features = check_int("BatchNorm1d", "num_features", num_features, 1)
+        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True, finite=True)
+        if momentum is not None:
+            momentum = check_real("BatchNorm1d", "momentum", momentum, low=0.0, high=1.0)
         self.momentum = momentum
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
+        self.affine = affine = check_bool("BatchNorm1d", "affine", affine)
+        self.track_running_stats = check_bool("BatchNorm1d", "track_running_stats",
+                                              track_running_stats)
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if affine:
