@@ -4,7 +4,7 @@ Imports nothing but numpy and the standard library, so it can be used without th
 """
 
 from .digits import load_digits
-from .errors import DataError
+from .errors import DataError, EmptyDataError
 from .idx import read_idx
 from .loader import DataLoader, KFold, train_val_test_split
 from .mnist import load_mnist
@@ -19,6 +19,7 @@ from .synthetic import (
 __all__ = [
     "DataError",
     "DataLoader",
+    "EmptyDataError",
     "KFold",
     "load_digits",
     "load_mnist",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, EmptyDataError
 from .idx import read_idx
 
 ENV_VAR = "AUTOGRAD_MINI_DATA"
@@ -180,6 +180,9 @@ def _load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nd
             f"{images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; expected the same count"
         )
+    if len(images) == 0:
+        raise EmptyDataError(f"{images_path} and {labels_path} are well-formed but hold no "
+                             "images; expected at least one in each split")
     if labels.size and labels.max() > 9:
         raise DataError(f"{labels_path}: found label {labels.max()}, expected labels 0..9")
     X = images.reshape(len(images), IMAGE_SIDE * IMAGE_SIDE).astype(np.float32)  # (n, 784)

@@ -24,6 +24,7 @@ from .. import init
 from ..activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
 from ..data import (
     DataLoader,
+    EmptyDataError,
     load_digits,
     load_mnist,
     make_lorenz,
@@ -181,6 +182,10 @@ def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None,
         X, y, X_test, y_test = load_mnist(data_dir, download=download, kind=name)
         X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
             X, y, val=val, test=0.0, stratify=True, seed=SPLIT_SEED)
+        if val > 0 and len(X_val) == 0:  # an empty validation set would score a loss of 0
+            raise EmptyDataError(
+                f"{name}: the {len(X)} training images leave no validation samples (val={val:g} "
+                "of each class rounds to 0); expected enough images for a validation split")
         return Dataset(name, "classification", X_train, y_train, X_val, y_val, X_test, y_test,
                        10)
     task, outputs = "classification", 0

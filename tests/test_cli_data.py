@@ -1,0 +1,48 @@
+"""The CLI's data sets: well-formed MNIST files that cannot be trained on, and which files
+--data picks."""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nn import cli
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write_mnist(directory: Path, n_train: int, n_test: int, seed: int = 0) -> Path:
+    """Four well-formed IDX files of random 28x28 images and labels 0..9."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        (directory / f"{prefix}-images-idx3-ubyte").write_bytes(
+            struct.pack(">HBB3I", 0, 0x08, 3, n, 28, 28) + images.tobytes())
+        (directory / f"{prefix}-labels-idx1-ubyte").write_bytes(
+            struct.pack(">HBBI", 0, 0x08, 1, n) + labels.tobytes())
+    return directory
+
+
+@pytest.mark.parametrize(("n_train", "n_test", "message"), [
+    (0, 50, "train-images-idx3-ubyte and .* are well-formed but hold no images"),
+    (50, 0, "t10k-images-idx3-ubyte and .* are well-formed but hold no images"),
+    (5, 5, "the 5 training images leave no validation samples"),
+])
+def test_mnist_files_with_an_empty_split_are_a_clear_error(tmp_path, capsys, n_train, n_test,
+                                                           message):
+    data = write_mnist(tmp_path / "data", n_train, n_test)
+    code, _, err = _run(capsys, "train", "--data", "mnist", "--data-dir", str(data), "--out",
+                        str(tmp_path / "out"), "--epochs", "1", "--quiet", "--no-plots")
+    assert code == 1
+    assert "Traceback" not in err
+    assert re.search(r"error: cannot train on these mnist files: .*" + message, err), err
