@@ -150,28 +150,28 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics: dict[str, Any] = {"data": args.data, "test_loss": test["loss"],
                                "train_seconds": round(train_seconds, 3),
                                "epochs_run": len(history), "config": run_config}
-    print()
+    # The report is printed only after the result files are written: a failing stdout (a full
+    # disk under `> log`) must not lose model.npz and metrics.json.
+    report = [""]
     matrix = None
     if dataset.task == "classification":
         matrix = confusion_matrix(dataset.y_test, trainer.predict(dataset.X_test),
                                   dataset.out_features)
         correct, total = int(np.trace(matrix)), int(matrix.sum())
         metrics.update(test_accuracy=test["accuracy"], confusion_matrix=matrix.tolist())
-        print(f"test accuracy {100 * test['accuracy']:.2f}% ({correct}/{total}), test loss "
-              f"{test['loss']:.4f}")
-        print("confusion matrix:")
-        print(format_confusion_matrix(matrix))
+        report += [f"test accuracy {100 * test['accuracy']:.2f}% ({correct}/{total}), test loss "
+                   f"{test['loss']:.4f}", "confusion matrix:", format_confusion_matrix(matrix)]
     else:
         metrics.update(test_r2=test["r2"], test_mse=test["loss"])
-        print(f"test R² {test['r2']:.5f}, test MSE {test['loss']:.3e}")
+        report.append(f"test R² {test['r2']:.5f}, test MSE {test['loss']:.3e}")
         if dataset.X_test.shape == dataset.y_test.shape:  # a one-step map x_t -> x_(t+1)
-            _report_one_step_map(dataset, trainer.predict(dataset.X_test), metrics)
+            report.append(_report_one_step_map(dataset, trainer.predict(dataset.X_test),
+                                               metrics))
     if monitor is not None and monitor.history:
         findings = monitor.diagnose()
-        print(f"\ngradient health ({len(monitor.history)} records, latest at step "
-              f"{monitor.history[-1]['step']}):")
-        for finding in findings or ["no problems found"]:
-            print(f"  - {finding}")
+        report.append(f"\ngradient health ({len(monitor.history)} records, latest at step "
+                      f"{monitor.history[-1]['step']}):")
+        report += [f"  - {finding}" for finding in findings or ["no problems found"]]
 
     written: list[tuple[str, str]] = []
     try:
@@ -207,6 +207,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CommandError(f"could not write results to {out}: {error}") from error
     written.append(("checkpoints", f"{out / 'last.npz'} (resume), {out / 'best.npz'} (best val)"))
+    print("\n".join(report))
     print("\nwrote:")
     width = max(len(label) for label, _ in written)
     for label, where in written:
@@ -215,7 +216,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_one_step_map(dataset: Any, predicted: np.ndarray, metrics: dict[str, Any]) -> None:
+def _report_one_step_map(dataset: Any, predicted: np.ndarray, metrics: dict[str, Any]) -> str:
     """Next-state R² flatters a one-step map: copying the input already scores near 1. Print
     that baseline and the R² of the increment x_(t+1) − x_t, which the model must earn."""
     from ..training.metrics import r2_score
@@ -224,5 +225,5 @@ def _report_one_step_map(dataset: Any, predicted: np.ndarray, metrics: dict[str,
     baseline = r2_score(y, X)
     increment = r2_score(y - X, predicted - X)
     metrics.update(test_r2_copy_input_baseline=baseline, test_r2_increment=increment)
-    print(f"  (copying the input scores R² {baseline:.5f}; R² of the step x(t+1) − x(t): "
-          f"{increment:.5f})")
+    return (f"  (copying the input scores R² {baseline:.5f}; R² of the step x(t+1) − x(t): "
+            f"{increment:.5f})")
