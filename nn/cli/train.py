@@ -23,7 +23,6 @@ CONFIG_OPTIONS = ("hidden", "activation", "optimizer", "lr", "epochs", "batch_si
 def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], str | None]:
     """The run's config (recipe plus data and threads, as stored in checkpoints), and a note
     on the checkpoint being resumed (None: a new run)."""
-    from ..training.checkpoint import CheckpointError, load_checkpoint
     from ..training.recipes import default_config, validate_config
 
     given = {key: getattr(args, key) for key in CONFIG_OPTIONS if getattr(args, key) is not None}
@@ -36,11 +35,8 @@ def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
             print(f"nothing to resume in {out} (no last.npz yet): starting a new run",
                   file=sys.stderr)
         else:
-            try:
-                state = load_checkpoint(last)
-            except CheckpointError as error:
-                raise CommandError(f"cannot resume: {error}") from error
-            saved = state.get("config") or {}
+            state = _resumable_state(last)
+            saved = state["config"]
             if saved.get("data", args.data) != args.data:
                 raise UsageError(f"{last} was written for --data {saved['data']}, not "
                                  f"--data {args.data}")
@@ -53,14 +49,45 @@ def _train_config(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], 
                 raise UsageError(f"--resume continues the run in {out}, which used {shown}; "
                                  "drop those options or choose another --out")
             config = {**config, **{k: v for k, v in saved.items() if k in config}}
-            threads = int(saved.get("threads", threads))
-            resuming = (f"resuming from {last}: {state.get('step')} steps and "
-                        f"{state.get('epoch')} epochs done")
+            threads = int(saved["threads"])
+            resuming = (f"resuming from {last}: {state['step']} steps and "
+                        f"{state['epoch']} epochs done")
     try:
         config = validate_config(config)
     except ValueError as error:
         raise UsageError(str(error)) from error
     return {**config, "threads": threads}, resuming
+
+
+def _resumable_state(last: Path) -> dict[str, Any]:
+    """The checkpoint `last`, its tree and its recipe checked, or CommandError 'cannot resume'."""
+    from ..training.checkpoint import CheckpointError, load_checkpoint
+    from ..training.checkpoint_tree import check_training_state
+    from ..training.recipes import BASE_CONFIG, validate_config
+
+    try:
+        state = load_checkpoint(last)
+    except CheckpointError as error:
+        raise CommandError(f"cannot resume: {error}") from error
+    try:
+        check_training_state(state)
+        saved = state["config"]
+        missing = sorted(set(BASE_CONFIG) - set(saved))
+        if missing:
+            raise CheckpointError(f"its config lacks {missing} (not written by "
+                                  "autograd-mini train?)")
+        try:
+            validate_config({k: saved[k] for k in BASE_CONFIG})
+        except ValueError as error:
+            raise CheckpointError(f"its config is invalid: {error}") from None
+        threads = saved.get("threads", 1)
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise CheckpointError(f"its config has threads {threads!r}; expected an "
+                                  "integer >= 1")
+    except CheckpointError as error:
+        raise CommandError(f"cannot resume: {last} holds a checkpoint this version cannot "
+                           f"continue: {error}") from error
+    return {**state, "config": {**saved, "threads": threads}}
 
 
 def _plain(value: Any) -> Any:
@@ -140,7 +167,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         return EXIT_INTERRUPTED
     except CheckpointError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(f"cannot resume: {error}" if resuming else str(error)) from error
     finally:
         if monitor is not None:
             monitor.remove()  # give the activation modules their own forward back

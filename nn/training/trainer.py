@@ -39,6 +39,7 @@ from .checkpoint import (
     restore_generator_states,
     save_checkpoint,
 )
+from .checkpoint_tree import CHECKPOINT_KIND, CHECKPOINT_VERSION, check_training_state
 from .history import COLUMNS, History
 from .interrupts import TrainingInterrupted, _catch_sigint, _InterruptFlag
 from .metrics import RunningMetric, make_running_metric
@@ -46,8 +47,6 @@ from .progress import Progress
 
 __all__ = ["Callback", "EarlyStopping", "Trainer", "TrainingInterrupted", "fit"]
 
-CHECKPOINT_KIND = "autograd_mini.training.checkpoint"
-CHECKPOINT_VERSION = 1
 LAST = "last.npz"
 BEST = "best.npz"
 HISTORY = "history.json"
@@ -251,11 +250,7 @@ class Trainer:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore `state_dict()` into this trainer, its model, optimizer, scheduler and loader."""
-        if state.get("kind") != CHECKPOINT_KIND:
-            raise CheckpointError("not a training checkpoint (written by something else?)")
-        if state.get("version") != CHECKPOINT_VERSION:
-            raise CheckpointError(f"training checkpoint version {state.get('version')} is not "
-                                  f"supported (this version reads {CHECKPOINT_VERSION})")
+        check_training_state(state, like=self.state_dict())  # the whole tree, before any change
         saved_config = state.get("config") or {}
         if self.config and saved_config and _normalise(saved_config) != _normalise(self.config):
             changed = sorted(k for k in set(saved_config) | set(self.config)
