@@ -38,6 +38,7 @@ from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
 from .training import EarlyStopping, History, Trainer, TrainingInterrupted, fit
+from .training.saved_model import load_model
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
@@ -45,5 +46,5 @@ __all__ = [
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
     "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingInterrupted", "fit",
-    "training", "delta_check", "functional", "init", "load", "optim", "save", "utils",
+    "training", "delta_check", "functional", "init", "load", "load_model", "optim", "save", "utils",
 ]
