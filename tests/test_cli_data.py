@@ -19,13 +19,17 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def write_mnist(directory: Path, n_train: int, n_test: int, seed: int = 0) -> Path:
-    """Four well-formed IDX files of random 28x28 images and labels 0..9."""
+def write_mnist(directory: Path, n_train: int, n_test: int, seed: int = 0,
+                first_labels: tuple[int, ...] = ()) -> Path:
+    """Four well-formed IDX files of random 28x28 images and labels 0..9 (the training labels
+    starting with `first_labels`)."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
         images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
         labels = rng.integers(0, 10, n).astype(np.uint8)
+        if prefix == "train":
+            labels[:len(first_labels)] = first_labels
         (directory / f"{prefix}-images-idx3-ubyte").write_bytes(
             struct.pack(">HBB3I", 0, 0x08, 3, n, 28, 28) + images.tobytes())
         (directory / f"{prefix}-labels-idx1-ubyte").write_bytes(
@@ -46,3 +50,19 @@ def test_mnist_files_with_an_empty_split_are_a_clear_error(tmp_path, capsys, n_t
     assert code == 1
     assert "Traceback" not in err
     assert re.search(r"error: cannot train on these mnist files: .*" + message, err), err
+
+
+@pytest.mark.parametrize(("asked", "files"), [("fashion-mnist", "mnist"),
+                                             ("mnist", "fashion-mnist")])
+def test_the_other_data_sets_files_are_refused_not_trained_on(tmp_path, capsys, asked, files):
+    from nn.data.mnist import FIRST_TRAIN_LABELS
+
+    # Both sets use the same file names: a directory of MNIST files passed for Fashion-MNIST
+    # was read as Fashion-MNIST without a word.
+    data = write_mnist(tmp_path / "data", 200, 20, first_labels=FIRST_TRAIN_LABELS[files])
+    code, _, err = _run(capsys, "train", "--data", asked, "--data-dir", str(data), "--out",
+                        str(tmp_path / "out"), "--epochs", "1", "--quiet", "--no-plots")
+    assert code == 1
+    assert f"cannot train on these {asked} files: {data} holds the {files} files, not {asked}" \
+        in err
+    assert not (tmp_path / "out" / "model.npz").exists()

@@ -4,7 +4,7 @@ Imports nothing but numpy and the standard library, so it can be used without th
 """
 
 from .digits import load_digits
-from .errors import DataError, EmptyDataError
+from .errors import DataError, EmptyDataError, WrongDatasetError
 from .idx import read_idx
 from .loader import DataLoader, KFold, train_val_test_split
 from .mnist import load_mnist
@@ -21,6 +21,7 @@ __all__ = [
     "DataLoader",
     "EmptyDataError",
     "KFold",
+    "WrongDatasetError",
     "load_digits",
     "load_mnist",
     "make_lorenz",

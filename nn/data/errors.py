@@ -9,3 +9,7 @@ class DataError(ValueError):
 
 class EmptyDataError(DataError):
     """Well-formed data that holds no samples where some are needed (an empty split)."""
+
+
+class WrongDatasetError(DataError):
+    """Readable files of another data set than the one asked for (MNIST for Fashion-MNIST)."""
