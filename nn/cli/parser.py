@@ -124,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="early stopping: epochs without val-loss improvement (default off)")
     train.add_argument("--out", metavar="DIR", help="output directory (default ./runs/<data>)")
     train.add_argument("--resume", action="store_true",
-                       help="continue from the checkpoint in --out")
+                       help="continue from the checkpoint in --out (with a larger --epochs: "
+                            "extend a run)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in --out (its checkpoints and model)")
     train.add_argument("--checkpoint-every", type=POSITIVE_INT, metavar="N",
                        help="also checkpoint every N optimizer steps (default: every epoch)")
     train.add_argument("--no-plots", action="store_true",
