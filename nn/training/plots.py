@@ -84,7 +84,8 @@ def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[s
     data = history.to_dict() if isinstance(history, History) else dict(history)
     epochs = _series(data["epoch"])
     metric = data.get("metric")
-    panels = [("loss", "train_loss", "val_loss", False)]
+    # Regression losses fall by orders of magnitude: a linear axis shows a flat line at 0.
+    panels = [("loss", "train_loss", "val_loss", metric == "r2")]
     if metric and any(v is not None for v in data["train_metric"] + data["val_metric"]):
         panels.append((metric, "train_metric", "val_metric", False))
     panels.append(("learning rate", "lr", None, True))

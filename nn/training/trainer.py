@@ -43,6 +43,7 @@ from .checkpoint_tree import CHECKPOINT_KIND, CHECKPOINT_VERSION, check_training
 from .history import COLUMNS, History
 from .interrupts import TrainingInterrupted, _catch_sigint, _InterruptFlag
 from .metrics import RunningMetric, make_running_metric
+from .number_format import format_loss, format_metric
 from .progress import Progress
 
 __all__ = ["Callback", "EarlyStopping", "Trainer", "TrainingInterrupted", "fit"]
@@ -443,13 +444,13 @@ class Trainer:
         short = {"accuracy": "acc", "r2": "r2"}.get(self.metric or "", "metric")
         parts = [f"epoch {record['epoch']}/{self.epochs}"]
         if record["train_loss"] is not None:
-            parts.append(f"loss {record['train_loss']:.4f}")
+            parts.append(f"loss {format_loss(record['train_loss'])}")
         if record["train_metric"] is not None:
-            parts.append(f"{short} {record['train_metric']:.4f}")
+            parts.append(f"{short} {format_metric(self.metric, record['train_metric'])}")
         if record["val_loss"] is not None:
-            parts.append(f"val_loss {record['val_loss']:.4f}")
+            parts.append(f"val_loss {format_loss(record['val_loss'])}")
         if record["val_metric"] is not None:
-            parts.append(f"val_{short} {record['val_metric']:.4f}")
+            parts.append(f"val_{short} {format_metric(self.metric, record['val_metric'])}")
         parts.append(f"lr {record['lr']:.3g}")
         parts.append(f"{record['time']:.1f}s")
         if not resumed:
