@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fifo_guard import raises_without_blocking_on_fifo
 
 import nn
 from nn import cli
@@ -91,3 +93,18 @@ def test_trainer_load_state_dict_names_the_wrong_entry_and_keeps_its_state(finis
         trainer.load_state_dict(state)
     for name, value in trainer.model.state_dict().items():
         np.testing.assert_array_equal(value, weights[name])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_resume_from_a_fifo_is_refused_at_once(tmp_path, capsys, finished_run):
+    out = tmp_path / "run"
+    shutil.copytree(finished_run, out)
+    (out / "last.npz").unlink()
+    os.mkfifo(out / "last.npz")
+    codes: list[int] = []
+    error = raises_without_blocking_on_fifo(
+        lambda fifo: codes.append(cli.main([*RUN, "--epochs", "2", "--out", str(out),
+                                            "--resume"])), out / "last.npz")
+    assert error is None and codes == [1]
+    err = capsys.readouterr().err
+    assert "cannot resume: cannot read checkpoint" in err and "is a FIFO (named pipe)" in err
