@@ -24,6 +24,7 @@ from .activations import (
 )
 from .delta_check import DeltaCheckReport, delta_check
 from .dropout import Dropout
+from .generators import manual_seed
 from .layers import Dense, Linear
 from .losses import (
     BCELoss,
@@ -46,5 +47,15 @@ __all__ = [
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
     "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingInterrupted", "fit",
-    "training", "delta_check", "functional", "init", "load", "load_model", "optim", "save", "utils",
+    "training", "delta_check", "functional", "init", "load", "load_model", "manual_seed", "optim",
+    "save", "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`nn.sklearn` is imported on first use: it needs the optional scikit-learn."""
+    if name == "sklearn":
+        import importlib
+
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

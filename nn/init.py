@@ -3,13 +3,12 @@
 Weights are shaped (in, out), so fan_in = shape[0] and fan_out = shape[1]; for more than two
 axes the trailing ones are a receptive field multiplying both. Every function fills the tensor
 (or array) in place, keeps its dtype and returns it. `rng` is a `np.random.Generator`, an int
-seed, or None for fresh OS entropy.
+seed, or None for fresh OS entropy (or, after `nn.manual_seed`, a reproducible stream).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,24 +16,16 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
+from .generators import RNG as RNG  # re-exported: layers annotate rng: init.RNG
+from .generators import as_generator
+
 __all__ = [
     "as_generator", "calculate_gain", "constant_", "fan_in_and_fan_out", "kaiming_normal_",
     "kaiming_uniform_", "normal_", "ones_", "uniform_", "xavier_normal_", "xavier_uniform_",
     "zeros_",
 ]
 
-RNG = np.random.Generator | int | None
 T = TypeVar("T", Tensor, np.ndarray)
-
-
-def as_generator(rng: RNG) -> np.random.Generator:
-    """A Generator unchanged, a non-negative int as a seed, None as fresh entropy."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise TypeError(f"rng must be a np.random.Generator, a non-negative int seed or None, "
-                        f"got {rng!r}")
-    return np.random.default_rng(int(rng))
 
 
 def _array(tensor: Tensor | np.ndarray, fn: str) -> np.ndarray:

@@ -50,11 +50,12 @@ def batch_norm(
     inv_std = ((running_var.data + eps) ** -0.5).astype(t.dtype, copy=False)  # (features,)
     shift = -(running_mean.data * inv_std)
     if weight is None:
-        out = t * inv_std + shift
+        out: Tensor = t * inv_std + shift
         return out if bias is None else out + bias
     scale = weight * inv_std  # (features,)
     offset = weight * shift if bias is None else weight * shift + bias
-    return t * scale + offset  # (batch, features)
+    folded: Tensor = t * scale + offset  # (batch, features)
+    return folded
 
 
 class BatchNorm1d(Module):
@@ -62,7 +63,9 @@ class BatchNorm1d(Module):
 
     weight γ starts at 1, bias β at 0 (if `affine`); buffers `running_mean`, `running_var`
     (float, saved in state_dict) and `num_batches_tracked` (int) exist if `track_running_stats`.
-    `momentum=None` uses a cumulative average of all batches, as in PyTorch.
+    `momentum=None` uses a cumulative average of all batches, as in PyTorch. `dtype` is that of
+    the parameters and running statistics (float32 unless given; `module.to(dtype)` changes
+    it); the input is cast to it, as in Linear. Without either, the input keeps its dtype.
     """
 
     running_mean: Tensor | None
@@ -76,7 +79,6 @@ class BatchNorm1d(Module):
         if num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
         self.num_features = int(num_features)
-        self.dtype = np.dtype(dtype)
         self.eps = float(eps)
         self.momentum = momentum
         self.affine = bool(affine)
@@ -95,6 +97,12 @@ class BatchNorm1d(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    @property
+    def dtype(self) -> np.dtype | None:
+        """The dtype of the parameters (or running statistics); None when there are neither."""
+        own = self.weight if self.weight is not None else self.running_mean
+        return None if own is None else own.dtype
+
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         if self.running_mean is not None and self.running_var is not None \
@@ -109,8 +117,9 @@ class BatchNorm1d(Module):
         if t.ndim != 2 or t.shape[1] != self.num_features:
             raise ShapeError(f"BatchNorm1d({self.num_features}): expected input (batch, "
                              f"{self.num_features}), got shape {t.shape}")
-        if t.dtype != self.dtype:
-            t = am.astype(t, self.dtype)  # a float32 layer stays float32, as in Linear
+        dtype = self.dtype  # read from the tensors, so module.to(np.float64) is honoured
+        if dtype is not None and t.dtype != dtype:
+            t = am.astype(t, dtype)  # a float32 layer stays float32, as in Linear
         momentum = self.momentum
         tracked = self.num_batches_tracked
         if self.training and tracked is not None:

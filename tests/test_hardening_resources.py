@@ -24,7 +24,7 @@ import autograd_mini as am
 import nn
 
 F = nn.functional
-TENSOR_MODULE = importlib.import_module("autograd_mini.tensor")
+TENSOR_MODULE = importlib.import_module("autograd_mini.ops.args")
 
 
 # ---- memory: training loops and huge graphs ---------------------------------------------------

@@ -176,3 +176,15 @@ def test_model_train_eval_switches_dropout_and_batchnorm():
     a, b = model(X).data, model(X).data
     np.testing.assert_array_equal(a, b)  # deterministic in eval
     assert not model[1].training and not model[3].training
+
+
+def test_batchnorm_moved_to_float64_computes_in_float64():
+    # BatchNorm1d cast its input to the dtype given at construction and ignored its
+    # parameters' dtype (unlike Linear), so a model moved to float64 normalised in float32.
+    bn = nn.BatchNorm1d(4).double()
+    assert bn.dtype == np.float64
+    out = bn(X).data
+    assert out.dtype == np.float64
+    expected = (X - X.mean(axis=0)) / np.sqrt(X.var(axis=0) + 1e-5)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    assert nn.BatchNorm1d(4, affine=False, track_running_stats=False).dtype is None

@@ -251,7 +251,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from error
     finally:
         if monitor is not None:
-            monitor.remove()  # give the activation modules their own forward back
+            monitor.remove()  # detach its forward hooks from the activation modules
     train_seconds = time.perf_counter() - started
 
     test = trainer.evaluate(dataset.X_test, dataset.y_test)
