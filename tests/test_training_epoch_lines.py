@@ -48,3 +48,20 @@ def test_regression_learning_curves_plot_the_loss_on_a_log_axis(tmp_path, monkey
                         "val_metric": [0.5, 0.8, 0.9]}, tmp_path / "c.png")
     regression, classification = (figure.axes[0].get_yscale() for figure in figures)
     assert (regression, classification) == ("log", "linear")
+
+
+def test_the_progress_bar_shows_a_small_running_loss_with_significant_digits():
+    import io
+
+    from nn.training.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    bar = Progress(2, "epoch 1/1", use_tqdm=False, file=out)
+    bar.update(3.21e-05, batch_size=8)
+    bar.update(3.21e-05, batch_size=8)
+    bar.close()
+    assert "loss 3.210e-05" in out.getvalue()
