@@ -265,27 +265,37 @@ class EighResult(NamedTuple):
     eigenvectors: Tensor
 
 
-@composite("eigh")
-def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803  (numpy's name)
-    """numpy.linalg.eigh of a symmetric A: (w, V) with A = V diag(w) Vᵀ. Gradients are finite
-    only for distinct eigenvalues (as in PyTorch) and for sign-invariant uses of V."""
-    t = _square(a, "eigh")
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    if UPLO == "U":
+def _eigh(a: Any, uplo: str, op: str) -> EighResult:
+    t = _square(a, op)
+    if uplo not in ("L", "U"):
+        raise ValueError(f"{op}: UPLO must be 'L' or 'U', got {uplo!r}")
+    if uplo == "U":
         t = _mT(t)  # the upper triangle of A is the lower triangle of Aᵀ
     packed = _apply_parsed(EIGH, ((t,), {}))
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
+@composite("eigh")
+def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803  (numpy's name)
+    """numpy.linalg.eigh of a symmetric A: (w, V) with A = V diag(w) Vᵀ. Gradients are finite
+    only for distinct eigenvalues (as in PyTorch) and for sign-invariant uses of V."""
+    return _eigh(a, UPLO, "eigh")
 @composite("eigvalsh")
 def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:  # noqa: N803  (numpy's name)
     """numpy.linalg.eigvalsh: the ascending eigenvalues of a symmetric A."""
-    return eigh(a, UPLO).eigenvalues
+    return _eigh(a, UPLO, "eigvalsh").eigenvalues
 
 
 # ---- svd --------------------------------------------------------------------------------------
+def _finite_or_raise(a: np.ndarray, op: str) -> None:
+    """LAPACK's SVD fails on NaN/Inf with 'did not converge': say what is wrong instead."""
+    if not np.all(np.isfinite(a)):
+        raise np.linalg.LinAlgError(f"{op}: the input of shape {a.shape} contains NaN or Inf; "
+                                    "the SVD needs finite values")
+
+
 def _svd_forward(a: np.ndarray) -> np.ndarray:
+    _finite_or_raise(a, "svd")
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return np.concatenate([u, s[..., None, :], _mT(vh)], axis=-2)  # (..., m + 1 + n, k)
 
@@ -472,8 +482,13 @@ def _pinv_jvp(t, out, inputs, xp, **params):
     return -(x @ da @ x) + (left - (left @ a) @ x) + (right - x @ (a @ right))
 
 
+def _pinv_forward(a: np.ndarray, **params: Any) -> np.ndarray:
+    _finite_or_raise(a, "pinv")
+    return np.linalg.pinv(a, **params)
+
+
 PINV = defop(
-    "pinv", lambda a, **params: np.linalg.pinv(a, **params), _pinv_vjp, jvp=_pinv_jvp,
+    "pinv", _pinv_forward, _pinv_vjp, jvp=_pinv_jvp,
     math="pinv(A) = A⁺;  ∂/∂A = −A⁺ᵀ g A⁺ᵀ + (I − A A⁺) gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ gᵀ (I − A⁺ A)  "
          "(rank locally constant)",
     expose=[parsed("pinv", _pinv_parse)],
@@ -491,8 +506,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
                          f"and b ({ta.shape[0] if ta.ndim else 'm'},) or (m, k)")
     m, n = ta.shape
     dtype = np.result_type(ta.dtype, tb.dtype)
+    if ta.dtype != dtype:  # numpy solves in the common dtype (float32 a, float64 b: float64)
+        ta = ta.astype(dtype)
     eps = float(np.finfo(dtype).eps)
     cutoff = eps * max(m, n) if rcond is None else (eps if rcond < 0 else float(rcond))
+    _finite_or_raise(ta.data, "lstsq")
+    _finite_or_raise(tb.data, "lstsq")
     _, _, rank, s = np.linalg.lstsq(ta.data.astype(dtype), tb.data.astype(dtype), rcond=cutoff)
     x = _apply_parsed(PINV, _pinv_parse(ta, cutoff)) @ tb
     if rank == n and m > n:
