@@ -57,6 +57,15 @@ def _gap_inverse(v: Any, xp: Any) -> Any:
     return (1.0 / gaps) * (1.0 - eye)
 
 
+def _is_zero(x: Any) -> bool:
+    """A gradient part that is a constant zero (an unused output of a packed decomposition):
+    its terms are skipped, so eigvalsh and svd(compute_uv=False) keep finite gradients at
+    repeated eigenvalues / singular values (no 0 · inf), as PyTorch's do."""
+    if isinstance(x, Tensor):
+        return not x.requires_grad and not np.any(x.data)
+    return not np.any(x)
+
+
 def _tril_mask(n: int, like: Any, xp: Any, k: int = 0) -> np.ndarray:
     return np.tril(np.ones((n, n), dtype=xp.value(like).dtype), k)
 
@@ -118,8 +127,13 @@ def _solve_jvp(t, out, inputs, xp):
     a, b = inputs
     rhs = t[1]
     if t[0] is not None:
-        moved = t[0] @ out  # matmul treats a 1-d x as a vector, as solve does
+        if b.ndim == 1:  # x (..., n) is a stack of vectors here, not a matrix
+            moved = (t[0] @ xp.expand_dims(out, -1))[..., 0]
+        else:
+            moved = t[0] @ out
         rhs = -moved if rhs is None else rhs - moved
+    if b.ndim == 1:
+        return xp.solve(a, xp.expand_dims(rhs, -1))[..., 0]
     return xp.solve(a, rhs)
 
 
@@ -237,8 +251,10 @@ def _eigh_vjp(g, out, inputs, needs, xp):
     # ∂/∂A = V (diag(g_w) + skew(Vᵀ g_V) / (w_j − w_i)) Vᵀ   (PyTorch's formula, real case)
     w, vectors = out[..., 0, :], out[..., 1:, :]
     g_w, g_v = g[..., 0, :], g[..., 1:, :]
-    projected = _mT(vectors) @ g_v
-    inner = _diag(g_w, xp) + (projected - _mT(projected)) * 0.5 * _gap_inverse(w, xp)
+    inner = _diag(g_w, xp)
+    if not _is_zero(g_v):
+        projected = _mT(vectors) @ g_v
+        inner = inner + (projected - _mT(projected)) * 0.5 * _gap_inverse(w, xp)
     return (vectors @ inner @ _mT(vectors),)
 
 
@@ -309,15 +325,21 @@ def _svd_vjp(g, out, inputs, needs, xp):
     k = min(m, n)
     u, s, v = _svd_parts(out, m)
     g_u, g_s, g_v = _svd_parts(g, m)
-    gaps = _gap_inverse(s * s, xp)  # 1 / (s_j² − s_i²)
-    x = gaps * (_mT(u) @ g_u)
-    y = gaps * (_mT(v) @ g_v)
     s_row, s_col = xp.expand_dims(s, -2), xp.expand_dims(s, -1)
-    inner = _diag(g_s, xp) + (x + _mT(x)) * s_row + s_col * (y + _mT(y))
+    inner = _diag(g_s, xp)
+    use_u, use_v = not _is_zero(g_u), not _is_zero(g_v)
+    if use_u or use_v:
+        gaps = _gap_inverse(s * s, xp)  # 1 / (s_j² − s_i²)
+    if use_u:
+        x = gaps * (_mT(u) @ g_u)
+        inner = inner + (x + _mT(x)) * s_row
+    if use_v:
+        y = gaps * (_mT(v) @ g_v)
+        inner = inner + s_col * (y + _mT(y))
     grad = u @ inner @ _mT(v)
-    if m > k:  # the part of g_U outside span(U): (I − U Uᵀ) g_U S⁻¹ Vᵀ
+    if use_u and m > k:  # the part of g_U outside span(U): (I − U Uᵀ) g_U S⁻¹ Vᵀ
         grad = grad + ((g_u - u @ (_mT(u) @ g_u)) * (1.0 / s_row)) @ _mT(v)
-    if n > k:  # U S⁻¹ g_Vᵀ (I − V Vᵀ)
+    if use_v and n > k:  # U S⁻¹ g_Vᵀ (I − V Vᵀ)
         grad = grad + u @ ((1.0 / s_col) * (_mT(g_v) - (_mT(g_v) @ v) @ _mT(v)))
     return (grad,)
 

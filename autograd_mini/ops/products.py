@@ -262,7 +262,11 @@ def _einsum_vjp(g, out, inputs, needs, xp, subscripts):
             if label not in present:  # summed in operand k alone: the gradient is constant
                 subs.append(label)
                 operands.append(np.ones(inputs[k].shape[axis], dtype=dtype))
-        grads.append(xp.einsum(",".join(subs) + "->" + target, *operands))
+        grad = xp.einsum(",".join(subs) + "->" + target, *operands)
+        shape = np.broadcast_shapes(grad.shape, inputs[k].shape)
+        if shape != grad.shape:  # operand k's axis met only size-1 axes of the others
+            grad = xp.broadcast_to(grad, shape)
+        grads.append(grad)
     return tuple(grads)
 
 
