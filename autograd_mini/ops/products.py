@@ -4,6 +4,7 @@ itself an einsum of the output gradient with the other operands."""
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Sequence
 from typing import Any
@@ -156,7 +157,8 @@ def _sublist_to_subscripts(args: Sequence[Any]) -> tuple[str, list[Any]]:
     return ",".join(terms) + "->" + letters(operands.pop()), operands
 
 
-def _normalized_subscripts(subscripts: str, shapes: list[tuple[int, ...]]) -> str:
+@functools.lru_cache(maxsize=1024)
+def _normalized_subscripts(subscripts: str, shapes: tuple[tuple[int, ...], ...]) -> str:
     """Explicit subscripts without ellipsis ('...ij,jk' -> 'Aij,jk->Aik'), numpy's rules:
     implicit output = the ellipsis axes, then the labels used once, in alphabetical order."""
     text = subscripts.replace(" ", "")
@@ -197,11 +199,11 @@ def _normalized_subscripts(subscripts: str, shapes: list[tuple[int, ...]]) -> st
 
 
 def _optimize(arrays: Sequence[Any]) -> Any:
-    # numpy's path search costs ~20 µs per call: worth it only to reach BLAS on larger
-    # operands or to order three or more operands.
-    if len(arrays) > 2 or any(np.size(a) > 4096 for a in arrays):
-        return "greedy"
-    return False
+    # numpy's path search costs ~20 µs per call (an explicit cached path costs the same):
+    # worth it to reach BLAS (64 × 64 matmul: 240 → 62 µs) or to order 3+ operands.
+    if len(arrays) <= 2 and all(a.size <= 256 for a in arrays):
+        return False
+    return "greedy"
 
 
 def _einsum_forward(*arrays: np.ndarray, subscripts: str) -> np.ndarray:
@@ -232,40 +234,56 @@ def _einsum_parse(*args: Any, optimize: Any = None, out: Any = None, dtype: Any 
     tensors = [as_tensor(o, like, "einsum") for o in operands]
     if like is None:
         tensors = [floating(t) for t in tensors]
-    return tensors, {"subscripts": _normalized_subscripts(subscripts, [t.shape for t in tensors])}
+    shapes = tuple(t.shape for t in tensors)
+    return tensors, {"subscripts": _normalized_subscripts(subscripts, shapes)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _vjp_plan(subscripts: str, k: int, shapes: tuple[tuple[int, ...], ...]
+              ) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """How operand k's gradient is one einsum of g with the other operands: its subscripts
+    and the constants to append (an identity per repeated label, ones for a label only k
+    has). Cached: a training loop asks for the same plan at every step."""
+    terms, output = subscripts.split("->")
+    terms = terms.split(",")
+    subs = [output] + [t for j, t in enumerate(terms) if j != k]
+    used = set("".join(terms) + output)
+    spare = (c for c in _LETTERS if c not in used)
+    extras: list[tuple[str, int]] = []
+    target = ""
+    for axis, label in enumerate(terms[k]):
+        if label in target:  # a repeated label ('ii'): the gradient lives on a diagonal
+            fresh = next(spare)
+            subs.append(label + fresh)
+            extras.append(("eye", shapes[k][axis]))
+            target += fresh
+        else:
+            target += label
+    present = set("".join(subs))
+    for axis, label in enumerate(target):
+        if label not in present:  # summed in operand k alone: the gradient is constant
+            subs.append(label)
+            extras.append(("ones", shapes[k][axis]))
+    return ",".join(subs) + "->" + target, tuple(extras)
 
 
 def _einsum_vjp(g, out, inputs, needs, xp, subscripts):
-    terms, target_out = subscripts.split("->")
-    terms = terms.split(",")
+    shapes = tuple(x.shape for x in inputs)
     dtype = xp.value(g).dtype
     grads = []
     for k, need in enumerate(needs):
         if not need:
             grads.append(None)
             continue
-        subs = [target_out] + [t for j, t in enumerate(terms) if j != k]
+        plan, extras = _vjp_plan(subscripts, k, shapes)
         operands = [g] + [x for j, x in enumerate(inputs) if j != k]
-        used = set("".join(terms) + target_out)
-        spare = (c for c in _LETTERS if c not in used)
-        target = ""
-        for axis, label in enumerate(terms[k]):
-            if label in target:  # a repeated label ('ii'): the gradient lives on a diagonal
-                fresh = next(spare)
-                subs.append(label + fresh)
-                operands.append(np.eye(inputs[k].shape[axis], dtype=dtype))
-                target += fresh
-            else:
-                target += label
-        present = set("".join(subs))
-        for axis, label in enumerate(target):
-            if label not in present:  # summed in operand k alone: the gradient is constant
-                subs.append(label)
-                operands.append(np.ones(inputs[k].shape[axis], dtype=dtype))
-        grad = xp.einsum(",".join(subs) + "->" + target, *operands)
-        shape = np.broadcast_shapes(grad.shape, inputs[k].shape)
-        if shape != grad.shape:  # operand k's axis met only size-1 axes of the others
-            grad = xp.broadcast_to(grad, shape)
+        for kind, n in extras:
+            operands.append(np.eye(n, dtype=dtype) if kind == "eye" else np.ones(n, dtype=dtype))
+        grad = xp.einsum(plan, *operands)
+        if grad.shape != shapes[k]:
+            shape = np.broadcast_shapes(grad.shape, shapes[k])
+            if shape != grad.shape:  # operand k's axis met only size-1 axes of the others
+                grad = xp.broadcast_to(grad, shape)
         grads.append(grad)
     return tuple(grads)
 
