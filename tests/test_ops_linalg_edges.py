@@ -271,3 +271,17 @@ def test_lapack_failures_name_the_op():
     for fn in (am.svd, am.pinv):
         with pytest.raises(np.linalg.LinAlgError, match="contains NaN or Inf"):
             fn(am.tensor(np.array([[np.nan, 1.0], [0.0, 1.0]])))
+
+
+@pytest.mark.parametrize("a", [[[1.0, 2.0], [2.0, 4.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0],
+                                                       [7.0, 8.0, 9.0]], np.zeros((3, 3))])
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix(a):
+    """det is a polynomial: its gradient exists everywhere (torch 2.13 gives 0 here, which the
+    finite differences contradict); the VJP falls back from det·A⁻ᵀ to the cofactors."""
+    x = am.tensor(np.array(a), requires_grad=True)
+    am.det(x).backward()
+    n = x.shape[0]
+    cofactors = [[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(x.data, i, 0), j, 1))
+                  for j in range(n)] for i in range(n)]
+    np.testing.assert_allclose(x.grad, cofactors, atol=1e-12)
+    assert am.gradcheck(am.det, [x]).ok

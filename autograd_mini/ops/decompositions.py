@@ -149,8 +149,24 @@ def _det_parse(a: Any) -> tuple:
 
 
 def _det_vjp(g, out, inputs, needs, xp):
+    a = inputs[0]
     scale = xp.expand_dims(xp.expand_dims(g * out, -1), -1)
-    return (scale * _mT(xp.inv(inputs[0])),)
+    if not isinstance(a, np.ndarray):
+        return (scale * _mT(xp.inv(a)),)
+    try:
+        return (scale * _mT(np.linalg.inv(a)),)
+    except np.linalg.LinAlgError:  # singular: det(A)·A⁻ᵀ is still the cofactor matrix
+        return (g[..., None, None] * _mT(_adjugate(a)),)
+
+
+def _adjugate(a: np.ndarray) -> np.ndarray:
+    """adj(A) = det(U) det(V) V diag(Π_{j≠i} s_j) Uᵀ from A = U diag(s) Vᵀ: no division by a
+    zero singular value, so singular matrices get their cofactors (as in PyTorch)."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]).prod(axis=-1)  # Π_{j≠i}
+    signs = np.linalg.det(u) * np.linalg.det(vh)
+    return signs[..., None, None] * ((_mT(vh) * others[..., None, :]) @ _mT(u))
 
 
 def _det_jvp(t, out, inputs, xp):
@@ -159,7 +175,8 @@ def _det_jvp(t, out, inputs, xp):
 
 DET = defop(
     "det", np.linalg.det, _det_vjp, jvp=_det_jvp,
-    math="det(A);  ∂/∂A = g·det(A)·A⁻ᵀ  (A must be invertible for the gradient)",
+    math="det(A);  ∂/∂A = g·det(A)·A⁻ᵀ = g·adj(A)ᵀ  (the cofactors of a singular A; its "
+         "second derivative needs A invertible)",
     expose=[parsed("det", _det_parse, on_arrays=np.linalg.det)],
 )
 
