@@ -285,3 +285,17 @@ def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix(a):
                   for j in range(n)] for i in range(n)]
     np.testing.assert_allclose(x.grad, cofactors, atol=1e-12)
     assert am.gradcheck(am.det, [x]).ok
+
+
+@pytest.mark.parametrize("fn", [am.inv, am.det, am.cholesky, am.eigvalsh, am.pinv,
+                                lambda a: am.slogdet(a).logabsdet,
+                                lambda a: am.svd(a, compute_uv=False), lambda a: am.qr(a).R],
+                         ids=["inv", "det", "cholesky", "eigvalsh", "pinv", "slogdet", "svd",
+                              "qr"])
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0)])
+def test_empty_matrices_give_numpys_shapes_and_empty_gradients(fn, shape):
+    x = am.tensor(np.zeros(shape), requires_grad=True)
+    out = fn(x)
+    out.sum().backward()
+    assert x.grad.shape == shape
+    assert out.shape == {(0, 0): (0, 0), (2, 0, 0): (2, 0, 0)}[shape] or out.ndim < len(shape)

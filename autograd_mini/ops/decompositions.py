@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine import record
+from ..engine import apply, record
 from ..errors import ShapeError
 from ..grad_mode import STATE
 from ..registry import TENSOR_FUNCTIONS
@@ -252,8 +252,6 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Tensor:
 
 
 def _apply_parsed(prim: Any, parsed_args: tuple) -> Tensor:
-    from ..engine import apply
-
     inputs, params = parsed_args
     return apply(prim, inputs, params)
 
