@@ -261,3 +261,19 @@ def test_register_buffer_validation():
         m.register_buffer("p", nn.Parameter(np.zeros(1)))
     m.register_buffer("steps", np.zeros((), dtype=np.int64))
     assert m.state_dict() == {"steps": np.zeros((), dtype=np.int64)}
+
+
+# ---- a Parameter over an array the caller cannot write (tests/HARDENING.md) ----------------
+@pytest.mark.hardening("engine/nn-read-only-parameter")
+@pytest.mark.parametrize("make", [
+    lambda: np.broadcast_to(np.ones(3), (2, 3)),
+    lambda: np.frombuffer(np.ones(6).tobytes()).reshape(2, 3),  # read-only bytes
+], ids=["broadcast view", "read-only buffer"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_parameter_over_a_read_only_array_trains(make, optimizer):
+    data = make()
+    p = nn.Parameter(data)
+    (p * p).sum().backward()
+    getattr(nn.optim, optimizer)([p], lr=0.1).step()
+    assert np.all(p.data < 1.0)  # every entry updated, none aliasing another
+    np.testing.assert_array_equal(data, np.ones((2, 3)))  # the caller's array untouched

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -64,3 +66,44 @@ def test_mlp_with_batchnorm_and_dropout_trains_and_evaluates():
     model.eval()
     accuracy = (model(X).data.argmax(axis=1) == y).mean()
     assert accuracy >= 0.97
+
+
+# ---- memory: a long training loop (tests/HARDENING.md) ---------------------------------------
+def _tiny_problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Tanh(), nn.Dropout(0.1, rng=2),
+                          nn.Linear(8, 2, rng=1))
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
+    return X, y, model, optimizer
+
+
+@pytest.mark.hardening("resources/long-training")
+def test_ten_thousand_training_steps_do_not_grow_memory():
+    X, y, model, optimizer = _tiny_problem()
+    loss_fn = nn.CrossEntropyLoss()
+    hidden = []
+
+    def step(i: int) -> float:
+        j = (i * 8) % 64
+        h = model[0](X[j:j + 8])
+        if i % 1000 == 999:
+            hidden.append(weakref.ref(h))  # an intermediate of this step's graph
+        logits = model[3](model[2](model[1](h)))
+        loss = loss_fn(logits, y[j:j + 8])
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        return loss.item()
+
+    for i in range(1000):  # warm up: optimizer state, caches, lazily created arrays
+        step(i)
+    blocks = sys.getallocatedblocks()
+    losses = [step(i) for i in range(1000, 10_000)]
+    growth = sys.getallocatedblocks() - blocks - len(losses)  # the list itself holds floats
+    assert growth < 200, f"{growth} Python blocks more after 9000 steps"
+    assert all(ref() is None for ref in hidden)  # every step's graph was freed
+    assert all(p.is_leaf and isinstance(p.grad, np.ndarray) for p in model.parameters())
+    assert np.mean(losses[-500:]) < np.mean(losses[:500])  # and it did train
