@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 import weakref
 
 import numpy as np
@@ -35,9 +34,9 @@ def test_mlp_learns_two_moons_to_full_training_accuracy(activation):
     model = nn.Sequential(nn.Linear(2, 32, rng=1), activation(), nn.Linear(32, 32, rng=2),
                           activation(), nn.Linear(32, 2, rng=3))
     loss_fn = nn.CrossEntropyLoss()
-    start = time.perf_counter()
     first_loss = accuracy = None
-    for _ in range(3000):
+    steps = 0
+    while steps < 3000:
         logits = model(X)  # (200, 2) float32
         loss = loss_fn(logits, y)
         first_loss = first_loss if first_loss is not None else loss.item()
@@ -47,10 +46,12 @@ def test_mlp_learns_two_moons_to_full_training_accuracy(activation):
         model.zero_grad()
         loss.backward()
         sgd_step(model, lr=0.5)
+        steps += 1
     assert accuracy == 1.0
     assert loss.item() < first_loss / 4
     assert logits.dtype == np.float32 and model[0].weight.dtype == np.float32
-    assert time.perf_counter() - start < 10.0  # typically well under a second
+    # A step budget, not a time limit: 177 (tanh) and 86 (ReLU) steps were needed when written.
+    assert steps < 500
 
 
 def test_mlp_with_batchnorm_and_dropout_trains_and_evaluates():
