@@ -1,3 +1,4 @@
+# %%
 """08 - MNIST with two hidden layers: 98% test accuracy on a CPU (the lecture's claim).
 
 The lecture states that a plain feed-forward network with two hidden layers classifies the
@@ -40,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 
+# %%
 def data_dir(option: str | None) -> Path:
     """--data-dir, else $AUTOGRAD_MINI_DATA, else ../shared/data/mnist beside the repository."""
     if option:
@@ -47,6 +49,7 @@ def data_dir(option: str | None) -> Path:
     return Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else DEFAULT_DATA_DIR
 
 
+# %%
 def train_autograd_mini(
     config: dict[str, Any], dataset: recipes.Dataset, quiet: bool
 ) -> tuple[nn.Module, dict[str, Any]]:
@@ -62,6 +65,7 @@ def train_autograd_mini(
     return model, {"test_accuracy": test["accuracy"], "train_seconds": seconds}
 
 
+# %%
 def train_torch(
     config: dict[str, Any],
     dataset: recipes.Dataset,
@@ -112,6 +116,7 @@ def train_torch(
     return {"test_accuracy": accuracy, "train_seconds": seconds, "threads": torch.get_num_threads()}
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the CLI's MNIST recipe; print test accuracy and wall time (and PyTorch's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -186,5 +191,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/08_mnist.py [--quick] [--torch] [--data-dir DIR] [--epochs N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    sys.exit(1 if "error" in main() else 0)
+    result = main(ARGS)
+    if "error" in result and "ipykernel" not in sys.modules:
+        sys.exit(1)  # a script says so in its exit status
