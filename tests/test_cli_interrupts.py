@@ -21,7 +21,7 @@ SMALL = ["--data", "moons", "--epochs", "1", "--hidden", "4", "--quiet", "--no-p
 
 
 def _run_clean(capsys, *argv: str) -> tuple[int, str, str]:
-    """Like _run, and the output holds no traceback."""
+    """Run the CLI in this process; its output must hold no traceback."""
     code = cli.main(list(argv))
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err

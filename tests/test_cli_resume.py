@@ -1,12 +1,14 @@
-"""Interrupted CLI runs, for real: kill -9 mid-epoch and Ctrl-C, then --resume.
+"""Interrupted CLI runs, for real: kill -9 mid-epoch (once, and four times at random moments)
+and Ctrl-C, then --resume; and --resume from damaged checkpoints.
 
-Each test runs `python -m nn.cli train` as a subprocess on a tiny spirals problem with a
-checkpoint after every optimizer step (and Dropout, so generator state matters), and compares
-the final weights with an uninterrupted run bit for bit.
+Each interruption runs `python -m nn.cli train` as a subprocess on a tiny spirals problem with
+a checkpoint after every optimizer step (and Dropout, so generator state matters), and compares
+the final weights with one uninterrupted run bit for bit.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import shutil
@@ -201,7 +203,7 @@ SMALL = ["--data", "moons", "--epochs", "1", "--hidden", "4", "--quiet", "--no-p
 
 
 def _run_clean(capsys, *argv: str) -> tuple[int, str, str]:
-    """Like _run, and the output holds no traceback."""
+    """Run the CLI in this process; its output must hold no traceback."""
     code = cli.main(list(argv))
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
@@ -225,10 +227,6 @@ RESUME_DAMAGE = {
 
 
 def _plain_npz() -> bytes:
-    import io
-
-    import numpy as np
-
     buffer = io.BytesIO()
     np.savez(buffer, step=np.array(3))
     return buffer.getvalue()
