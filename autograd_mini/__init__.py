@@ -10,48 +10,8 @@
 from .autograd import backward, grad
 from .engine import sum_to_shape, topological_order
 from .errors import AnomalyError, AutogradError, ShapeError
-from .functional import (
-    abs,
-    add,
-    astype,
-    broadcast_to,
-    clip,
-    concatenate,
-    cross_entropy,
-    div,
-    elu,
-    exp,
-    expand_dims,
-    getitem,
-    leaky_relu,
-    linear,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    reshape,
-    sigmoid,
-    softmax,
-    softplus,
-    sqrt,
-    stack,
-    sub,
-    sum,
-    swapaxes,
-    tanh,
-    transpose,
-    var,
-    where,
-)
+from .functional import *  # noqa: F403  (every declared op function: am.exp, am.matmul, ...)
+from .functional import __all__ as _op_functions
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
@@ -67,19 +27,16 @@ from .gradcheck import (
     numerical_jacobian,
     taylor_test,
 )
-from .tensor import Tensor, as_tensor, tensor
+from .ops.args import as_tensor
+from .tensor import Tensor, tensor
 from .viz import draw_graph, print_graph, replay_backward, save_graph  # graphviz loads lazily
 
 __version__ = "0.1.0"
 
 __all__ = [
     "draw_graph", "print_graph", "replay_backward", "save_graph",
-    "abs", "add", "AnomalyError", "as_tensor", "astype", "AutogradError", "backward",
-    "broadcast_to", "clip", "concatenate", "cross_entropy", "detect_anomaly", "div", "elu",
-    "enable_grad", "exp", "expand_dims", "getitem", "grad", "gradcheck", "GradcheckError",
-    "gradgradcheck", "is_anomaly_enabled", "is_grad_enabled", "leaky_relu", "linear", "log",
-    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
-    "no_grad", "numerical_jacobian", "pow", "relu", "reshape", "set_grad_enabled", "ShapeError",
-    "sigmoid", "softmax", "softplus", "sqrt", "stack", "sub", "sum", "sum_to_shape", "swapaxes",
-    "tanh", "taylor_test", "Tensor", "tensor", "topological_order", "transpose", "var", "where",
+    "AnomalyError", "as_tensor", "AutogradError", "backward", "detect_anomaly", "enable_grad",
+    "grad", "gradcheck", "GradcheckError", "gradgradcheck", "is_anomaly_enabled",
+    "is_grad_enabled", "no_grad", "numerical_jacobian", "set_grad_enabled", "ShapeError",
+    "sum_to_shape", "taylor_test", "Tensor", "tensor", "topological_order", *_op_functions,
 ]

@@ -12,7 +12,7 @@ from .errors import AutogradError, ShapeError
 from .tensor import ArrayLike, Tensor
 
 
-def _seed_gradient(output: Tensor, grad_output: ArrayLike, create_graph: bool, where: str) -> Any:
+def seed_gradient(output: Tensor, grad_output: ArrayLike, create_graph: bool, where: str) -> Any:
     """The gradient fed into `output`: ones for a scalar, else the caller's grad_output."""
     if not isinstance(output, Tensor):
         raise TypeError(f"{where}: expected a Tensor, got {type(output).__name__}")
@@ -54,7 +54,7 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate d(output)/d(leaf) · grad_output into every leaf's `.grad`."""
-    g = _seed_gradient(output, grad_output, create_graph, "backward")
+    g = seed_gradient(output, grad_output, create_graph, "backward")
     run_backward([output], [g], retain_graph=retain_graph or create_graph,
                  create_graph=create_graph)
 
@@ -97,7 +97,7 @@ def grad(
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise AutogradError(f"grad: input {i} does not require grad")
-    seeds = [_seed_gradient(o, go, create_graph, "grad") for o, go in zip(outs, gos)]
+    seeds = [seed_gradient(o, go, create_graph, "grad") for o, go in zip(outs, gos)]
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(outs, seeds, retain_graph=retain_graph, create_graph=create_graph,

@@ -8,9 +8,13 @@ Reverse mode walks this graph from C back to the weights. Each op node shows its
 so the chain rule can be checked by hand node by node: e.g. ∂C/∂z2 = ∂C/∂y · y(1 − y).
 Gradients of the intermediates z1, h, z2, y are shown without retain_grad(): the drawing
 computes them itself, without touching .grad. Edges are coloured by |gradient| on a log scale.
+The chain is drawn top to bottom (draw_graph picks that for graphs deeper than wide), so the
+picture is as narrow as a page and reads without zooming.
 
 This script prints the tape, renders the graph to PNG and SVG, and writes a self-contained
-HTML page that replays backward one node at a time (Prev/Next or the arrow keys).
+HTML page that replays backward one node at a time (Prev/Next or the arrow keys): the drawing
+at 100 % beside each step's story, with drag to pan, Ctrl+wheel or − / + to zoom, and a
+100 % / Fit toggle.
 
 Run:  python examples/40_draw_graph.py [--out DIR]     (needs graphviz: the Python package
       and the `dot` program; `pip install "autograd_mini[viz]"`, `apt-get install graphviz`)

@@ -6,12 +6,13 @@ nodes each call created into a cluster titled with the module's path and class
 (`0 (Linear)`). Parameters are labelled by their paths (`0.weight`). With
 `collapse_modules=True` each layer becomes one box (input and output shapes, parameters with
 their gradient size, output value and gradient summaries), so the whole model with its loss
-fits one screen.
+fits one screen. Drawings run top to bottom, so they stay narrow enough to read.
 
 The third drawing is an 8-layer sigmoid MLP with the default initialisation: σ' ≤ ¼, so the
 gradient shrinks at every layer on its way back; the colours fade from the loss to the first
 layer, and the title warns that the parameter gradients span several orders of magnitude
-(example 05 measures this in training).
+(example 05 measures this in training). It has 40 tensors, so draw_graph collapses its modules
+without being asked (the default above 30 tensors, when module calls were traced).
 
 Run:  python examples/41_draw_mlp_modules.py [--out DIR] [--batch N]
 """
@@ -68,8 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     deep = mlp([64] * 8 + [10], nn.Sigmoid, rng)
     X_deep = am.tensor(rng.standard_normal((args.batch, 64)).astype(np.float32))
     deep_loss, deep_calls = trace(lambda: loss_fn(deep(X_deep), labels))
-    vanishing = draw_graph(deep_loss, model=deep, calls=deep_calls, collapse_modules=True,
-                           names={"X": X_deep, "loss": deep_loss},
+    vanishing = draw_graph(deep_loss, model=deep, calls=deep_calls, names={"X": X_deep},
                            title="8 sigmoid layers: each multiplies the gradient by at most "
                                  "¼·‖W‖, so the colours fade towards the input")
 

@@ -192,7 +192,7 @@ def test_a_float_zero_constant_keeps_float32(name, zero):
         np.testing.assert_array_equal(np.signbit(out.data), np.signbit(x.data * np.float32(zero)))
 
 
-TENSOR_MODULE = importlib.import_module("autograd_mini.tensor")
+TENSOR_MODULE = importlib.import_module("autograd_mini.ops.args")
 
 
 @pytest.mark.hardening("resources/constant-cache")

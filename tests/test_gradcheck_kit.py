@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini.ops import Primitive
-from autograd_mini.tensor import apply
+from autograd_mini.engine import apply
+from autograd_mini.registry import Primitive
 
 
 def leaf(values):
@@ -36,7 +36,8 @@ def _bad_cos_vjp(g, out, inputs, needs, xp):
     return (g * np.sin(xp.value(inputs[0])),)
 
 
-BAD_COS = Primitive("bad_cos", np.cos, _bad_cos_vjp, "∂/∂a = +g·sin(a) (wrong sign)")
+BAD_COS = Primitive("bad_cos", np.cos, _bad_cos_vjp, None,
+                    "bad_cos(a);  ∂/∂a = +g·sin(a) (wrong sign)")
 
 
 def _sin_with_bad_second_vjp(g, out, inputs, needs, xp):
@@ -49,7 +50,7 @@ def _sin_with_bad_second_vjp(g, out, inputs, needs, xp):
 
 
 def sin_with(vjp, name="bad"):
-    prim = Primitive(name, np.sin, vjp, "test primitive")
+    prim = Primitive(name, np.sin, vjp, None, "test primitive")
     return lambda x: apply(prim, (x,), {})
 
 

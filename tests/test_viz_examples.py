@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
+import struct
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +20,12 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
 def load_example(stem: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"example_{stem}", EXAMPLES / f"{stem}.py")
     assert spec is not None and spec.loader is not None
@@ -30,6 +38,8 @@ def test_40_draws_the_lecture_network_with_values_gradients_and_a_replay(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = load_example("40_draw_graph").main(["--out", str(tmp_path), "--dpi", "72"])
     assert result["png"].read_bytes()[:8] == PNG
+    width, height = png_size(result["png"])
+    assert width < 700 < height  # top to bottom; left to right it was 2474 px wide at 72 dpi
     assert "</svg>" in result["svg"].read_text(encoding="utf-8")
     assert result["html"].read_text(encoding="utf-8").count('<section class="frame"') == 13
     source = result["source"]
@@ -56,3 +66,5 @@ def test_41_draws_clusters_collapsed_boxes_and_flags_vanishing_gradients(
     assert "in (4, 784) → out (4, 256) float32" in result["collapsed"]
     assert "orders of magnitude" in result["vanishing"]
     assert "orders of magnitude" not in result["collapsed"]
+    # 40 tensors: drawn one box per layer without collapse_modules=True.
+    assert len(re.findall(r"^\s+m\d+ \[", result["vanishing"], re.M)) == 16

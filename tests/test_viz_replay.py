@@ -100,7 +100,21 @@ def test_html_page_has_one_frame_per_node_with_buttons_keys_and_the_story(tmp_pa
     assert "backward() adds this gradient to w1.grad" in text
     C.backward()  # replay left the graph and every .grad alone
     w1 = names["w1"]
-    assert f"∂C/∂#0 (w1) = {w1.grad.item():.4g}" in text
+    assert f"∂C/∂w1 = {w1.grad.item():.4g}" in text
+    assert text.count("seed: ∂C/∂C = 1") == 1  # the story is told once: beside the drawing
+
+
+@needs_dot
+def test_unnamed_nodes_are_called_loss_and_by_their_op_in_the_story(tmp_path: Path) -> None:
+    pytest.importorskip("graphviz")
+    from autograd_mini.viz.replay import replay_backward
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    text = replay_backward(am.tanh(x * 3.0).sum(), tmp_path / "r.html").read_text("utf-8")
+    assert "seed: ∂loss/∂loss = 1" in text and "∂#" not in text
+    assert "gradient arrives: ∂loss/∂tanh#2 = " in text and "sends to mul#1: += " in text
+    out = replay_backward(am.tanh(x), tmp_path / "o.html", grad_output=[1.0, 1.0])
+    assert "seed: ∂output/∂output = [1, 1]" in out.read_text("utf-8")
 
 
 @needs_dot
@@ -131,3 +145,16 @@ def test_replay_validates_format_and_frame_limit(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_frames"):
         replay_backward(C, tmp_path / "x.html", max_frames=5)
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@needs_dot
+def test_edge_labels_of_array_terms_stay_short(tmp_path: Path) -> None:
+    pytest.importorskip("graphviz")
+    from autograd_mini.viz.replay import replay_backward
+
+    x = am.tensor(np.linspace(-1.0, 1.0, 10), requires_grad=True)
+    first = replay_backward(am.tanh(x).sum(), tmp_path / "f", format="svg")[1]
+    text = first.read_text(encoding="utf-8")
+    edges = "".join(re.findall(r'class="edge">.*?</g>', text, re.S))
+    assert "+= rms 0." in edges and "+= min" not in edges
+    assert "sends to leaf#0: += min 0.42" in text  # the step's story keeps min/mean/max

@@ -1,38 +1,62 @@
-"""Elementwise primitives. Docstrings give the math; `g` is the incoming gradient."""
+"""Elementwise primitives: one block per op. `g` is the gradient arriving at the output.
+
+Conventions at kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, clip passes the gradient at
+its bounds, ties in maximum/minimum split the gradient equally.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .primitive import register
+from ..engine import apply
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .args import as_tensor, operand, real, tensor_pair
+from .expose import binary, defop, parsed, publish, unary
 
+# ---- arithmetic -------------------------------------------------------------------------------
+ADD = defop(
+    "add", np.add, lambda g, out, inputs, needs, xp: (g, g),
+    math="add(a, b) = a + b;  ∂/∂a = g,  ∂/∂b = g",
+    expose=[binary("add", operators=["__add__"], reflected=["__radd__"])],
+)
 
-def _add_vjp(g, out, inputs, needs, xp):
-    """add(a, b) = a + b;  ∂/∂a = g,  ∂/∂b = g"""
-    return g, g
-
-
-def _sub_vjp(g, out, inputs, needs, xp):
-    """sub(a, b) = a − b;  ∂/∂a = g,  ∂/∂b = −g"""
-    return g, (-g if needs[1] else None)
+SUB = defop(
+    "sub", np.subtract, lambda g, out, inputs, needs, xp: (g, -g if needs[1] else None),
+    math="sub(a, b) = a − b;  ∂/∂a = g,  ∂/∂b = −g",
+    expose=[binary("sub", operators=["__sub__"], reflected=["__rsub__"])],
+)
 
 
 def _mul_vjp(g, out, inputs, needs, xp):
-    """mul(a, b) = a·b;  ∂/∂a = g·b,  ∂/∂b = g·a"""
     a, b = inputs
     return (g * b if needs[0] else None), (g * a if needs[1] else None)
 
 
+MUL = defop(
+    "mul", np.multiply, _mul_vjp,
+    math="mul(a, b) = a·b;  ∂/∂a = g·b,  ∂/∂b = g·a",
+    expose=[binary("mul", operators=["__mul__"], reflected=["__rmul__"])],
+)
+
+
 def _div_vjp(g, out, inputs, needs, xp):
-    """div(a, b) = a / b;  ∂/∂a = g / b,  ∂/∂b = −g·a / b²"""
     a, b = inputs
     ga = g / b if needs[0] else None
     gb = -(g * a) / (b * b) if needs[1] else None
     return ga, gb
 
 
+DIV = defop(
+    "div", np.true_divide, _div_vjp,
+    math="div(a, b) = a / b;  ∂/∂a = g/b,  ∂/∂b = −g·a/b²",
+    expose=[binary("div", operators=["__truediv__"], reflected=["__rtruediv__"])],
+)
+
+
 def _pow_vjp(g, out, inputs, needs, xp):
-    """pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (taken as 0 where a ≤ 0)"""
     a, b = inputs
     ga = gb = None
     if needs[0]:
@@ -47,12 +71,17 @@ def _pow_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
-def _power_scalar_forward(a, *, exponent):
+POW = defop(
+    "pow", np.power, _pow_vjp,
+    math="pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (0 where a ≤ 0)",
+)
+
+
+def _power_forward(a, *, exponent):
     return np.power(a, exponent, dtype=a.dtype) if a.dtype.kind == "f" else np.power(a, exponent)
 
 
-def _power_scalar_vjp(g, out, inputs, needs, xp, *, exponent):
-    """power(a; p) = a^p for a constant p;  ∂/∂a = g·p·a^(p−1)"""
+def _power_vjp(g, out, inputs, needs, xp, *, exponent):
     (a,) = inputs
     if exponent == 0:  # a⁰ is constant; the general formula gives 0·a⁻¹ = NaN at a = 0
         return (g * 0.0,)
@@ -61,34 +90,77 @@ def _power_scalar_vjp(g, out, inputs, needs, xp, *, exponent):
     return (g * (a ** (exponent - 1) * exponent),)
 
 
-def _neg_vjp(g, out, inputs, needs, xp):
-    """neg(a) = −a;  ∂/∂a = −g"""
-    return (-g,)
+POWER = defop(
+    "power", _power_forward, _power_vjp,
+    math="power(a; p) = a^p for a constant p;  ∂/∂a = g·p·a^(p−1)",
+)
 
 
-def _exp_vjp(g, out, inputs, needs, xp):
-    """exp(a) = eᵃ;  ∂/∂a = g·eᵃ"""
-    return (g * out,)
+def _is_python_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _log_vjp(g, out, inputs, needs, xp):
-    """log(a) = ln a;  ∂/∂a = g / a"""
-    return (g / inputs[0],)
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - numpy's name
+    """a ** b; a constant Python exponent uses the cheaper `power` op."""
+    if _is_python_number(b):
+        return apply(POWER, (as_tensor(a, op="pow"),), {"exponent": b})
+    return apply(POW, tensor_pair(a, b, "pow"), {})
 
 
-def _sqrt_vjp(g, out, inputs, needs, xp):
-    """sqrt(a) = √a;  ∂/∂a = g / (2√a)"""
-    return (g / (out * 2.0),)
+def _pow_operator(self: Tensor, other: Any) -> Tensor:
+    if _is_python_number(other):
+        return apply(POWER, (self,), {"exponent": other})
+    return apply(POW, (self, operand(other, self, "pow")), {})
 
 
-def _abs_vjp(g, out, inputs, needs, xp):
-    """abs(a) = |a|;  ∂/∂a = g·sign(a)  (sign(0) = 0)"""
-    return (g * np.sign(xp.value(inputs[0])),)
+def _rpow_operator(self: Tensor, other: Any) -> Tensor:
+    return apply(POW, (operand(other, self, "pow"), self), {})
 
 
-def _tanh_vjp(g, out, inputs, needs, xp):
-    """tanh(a);  ∂/∂a = g·(1 − tanh²a)"""
-    return (g * (1.0 - out * out),)
+publish("pow", pow, np.power)
+Tensor.__pow__ = _pow_operator  # type: ignore[method-assign]
+Tensor.__rpow__ = _rpow_operator  # type: ignore[attr-defined]
+
+NEG = defop(
+    "neg", np.negative, lambda g, out, inputs, needs, xp: (-g,),
+    math="neg(a) = −a;  ∂/∂a = −g",
+    expose=[unary("neg", method="__neg__")],
+)
+Tensor.__pos__ = lambda self: self  # type: ignore[attr-defined]
+
+
+# ---- exponentials, logarithms, roots ------------------------------------------------------------
+EXP = defop(
+    "exp", np.exp, lambda g, out, inputs, needs, xp: (g * out,),
+    math="exp(a) = eᵃ;  ∂/∂a = g·eᵃ",
+    expose=[unary("exp")],
+)
+
+LOG = defop(
+    "log", np.log, lambda g, out, inputs, needs, xp: (g / inputs[0],),
+    math="log(a) = ln a;  ∂/∂a = g/a",
+    expose=[unary("log")],
+)
+
+SQRT = defop(
+    "sqrt", np.sqrt, lambda g, out, inputs, needs, xp: (g / (out * 2.0),),
+    math="sqrt(a) = √a;  ∂/∂a = g/(2√a)",
+    expose=[unary("sqrt")],
+)
+
+ABS = defop(
+    "abs", np.abs, lambda g, out, inputs, needs, xp: (g * np.sign(xp.value(inputs[0])),),
+    math="abs(a) = |a|;  ∂/∂a = g·sign(a)  (0 at a = 0)",
+    expose=[unary("abs")],
+)
+Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
+
+# ---- activations ------------------------------------------------------------------------------
+TANH = defop(
+    "tanh", np.tanh, lambda g, out, inputs, needs, xp: (g * (1.0 - out * out),),
+    math="tanh(a);  ∂/∂a = g·(1 − tanh²a)",
+    expose=[unary("tanh")],
+)
 
 
 def _sigmoid_forward(a):
@@ -99,17 +171,27 @@ def _sigmoid_forward(a):
     return np.where(a >= 0, 1, e) / denominator
 
 
-def _sigmoid_vjp(g, out, inputs, needs, xp):
-    """sigmoid(a) = 1 / (1 + e⁻ᵃ);  ∂/∂a = g·σ(a)·(1 − σ(a))"""
-    return (g * (out * (1.0 - out)),)
+SIGMOID = defop(
+    "sigmoid", _sigmoid_forward, lambda g, out, inputs, needs, xp: (g * (out * (1.0 - out)),),
+    math="sigmoid(a) = 1/(1 + e⁻ᵃ);  ∂/∂a = g·σ(a)(1 − σ(a))",
+    expose=[unary("sigmoid")],
+)
 
 
-def _relu_forward(a):
-    return np.maximum(a, 0)
+def _softplus_forward(a):
+    # ln(1 + eᵃ) = max(a, 0) + ln(1 + e^−|a|): no overflow for large |a|.
+    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+
+SOFTPLUS = defop(
+    "softplus", _softplus_forward,
+    lambda g, out, inputs, needs, xp: (g * xp.sigmoid(inputs[0]),),
+    math="softplus(a) = ln(1 + eᵃ);  ∂/∂a = g·σ(a)",
+    expose=[unary("softplus")],
+)
 
 
 def _relu_vjp(g, out, inputs, needs, xp):
-    """relu(a) = max(a, 0);  ∂/∂a = g·[a > 0]  (relu'(0) = 0)"""
     if type(g) is np.ndarray and g.dtype.kind == "f":  # first order (g has a's shape)
         # The mask is written as 0/1 in g's dtype and multiplied in place: numpy's
         # float × bool loop casts every element (b1024 × 256: 154 → 116 µs).
@@ -118,13 +200,26 @@ def _relu_vjp(g, out, inputs, needs, xp):
     return (g * (xp.value(inputs[0]) > 0),)
 
 
-def _leaky_relu_forward(a, *, negative_slope):
-    return np.where(a > 0, a, a * np.asarray(negative_slope, dtype=a.dtype))
+RELU = defop(
+    "relu", lambda a: np.maximum(a, 0), _relu_vjp,
+    math="relu(a) = max(a, 0);  ∂/∂a = g·[a > 0]",
+    expose=[unary("relu")],
+)
 
 
-def _leaky_relu_vjp(g, out, inputs, needs, xp, *, negative_slope):
-    """leaky_relu(a; s) = a if a > 0 else s·a;  ∂/∂a = g if a > 0 else s·g"""
-    return (xp.where(xp.value(inputs[0]) > 0, g, g * negative_slope),)
+def _slope_parse(x: Any, negative_slope: float = 0.01) -> tuple:
+    return (as_tensor(x, op="leaky_relu"),), {
+        "negative_slope": real(negative_slope, "leaky_relu", "negative_slope")}
+
+
+LEAKY_RELU = defop(
+    "leaky_relu",
+    lambda a, *, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)),
+    lambda g, out, inputs, needs, xp, *, negative_slope: (
+        xp.where(xp.value(inputs[0]) > 0, g, g * negative_slope),),
+    math="leaky_relu(a; s) = a if a > 0 else s·a;  ∂/∂a = g if a > 0 else s·g",
+    expose=[parsed("leaky_relu", _slope_parse, method=True)],
+)
 
 
 def _elu_forward(a, *, alpha):
@@ -134,16 +229,26 @@ def _elu_forward(a, *, alpha):
 
 
 def _elu_vjp(g, out, inputs, needs, xp, *, alpha):
-    """elu(a; α) = a if a > 0 else α(eᵃ − 1);  ∂/∂a = g if a > 0 else g·(elu(a) + α)"""
-    return (xp.where(xp.value(inputs[0]) > 0, g, g * (out + alpha)),)
+    # α·eᵃ directly, not elu(a) + α: in the tail that sum cancels to 0 (float32 at a = −20
+    # gave exactly 0 where α·eᵃ is 2e−9).
+    a = inputs[0]
+    negative = xp.where(xp.value(a) > 0, 0.0, a)
+    return (xp.where(xp.value(a) > 0, g, g * (xp.exp(negative) * alpha)),)
 
 
-def _clip_forward(a, *, min, max):  # noqa: A002 - numpy's names
-    return np.clip(a, min, max)
+def _alpha_parse(x: Any, alpha: float = 1.0) -> tuple:
+    return (as_tensor(x, op="elu"),), {"alpha": real(alpha, "elu", "alpha")}
 
 
-def _clip_vjp(g, out, inputs, needs, xp, *, min, max):  # noqa: A002
-    """clip(a; lo, hi);  ∂/∂a = g·[lo ≤ a ≤ hi]"""
+ELU = defop(
+    "elu", _elu_forward, _elu_vjp,
+    math="elu(a; α) = a if a > 0 else α(eᵃ − 1);  ∂/∂a = g if a > 0 else g·α·eᵃ",
+    expose=[parsed("elu", _alpha_parse, method=True)],
+)
+
+
+# ---- clipping, extrema, selection -------------------------------------------------------------
+def _clip_vjp(g, out, inputs, needs, xp, *, min, max):  # noqa: A002 - numpy's names
     a = xp.value(inputs[0])
     inside = np.ones(a.shape, dtype=bool)
     if min is not None:
@@ -153,6 +258,24 @@ def _clip_vjp(g, out, inputs, needs, xp, *, min, max):  # noqa: A002
     return (g * inside,)
 
 
+def _clip_parse(x: Any, min: float | None = None, max: float | None = None) -> tuple:  # noqa: A002
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    # Bounds are scalars: a NaN bound would silently turn every value into NaN.
+    min = None if min is None else real(min, "clip", "min")
+    max = None if max is None else real(max, "clip", "max")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
+    return (as_tensor(x, op="clip"),), {"min": min, "max": max}
+
+
+CLIP = defop(
+    "clip", lambda a, *, min, max: np.clip(a, min, max), _clip_vjp,  # noqa: A006
+    math="clip(a; lo, hi);  ∂/∂a = g·[lo ≤ a ≤ hi]",
+    expose=[parsed("clip", _clip_parse, method=True)],
+)
+
+
 def _tie_split(a, b, like):
     """Weight of `a` in max(a, b): 1 where a wins, ½ at ties, 0 where b wins (g's dtype)."""
     w = (a > b) + 0.5 * (a == b)
@@ -160,57 +283,66 @@ def _tie_split(a, b, like):
 
 
 def _maximum_vjp(g, out, inputs, needs, xp):
-    """maximum(a, b);  ∂/∂a = g·[a > b],  ∂/∂b = g·[b > a]  (ties split the gradient)"""
     w = _tie_split(xp.value(inputs[0]), xp.value(inputs[1]), xp.value(g))
     return (g * w if needs[0] else None), (g * (1.0 - w) if needs[1] else None)
 
 
 def _minimum_vjp(g, out, inputs, needs, xp):
-    """minimum(a, b);  ∂/∂a = g·[a < b],  ∂/∂b = g·[b < a]  (ties split the gradient)"""
     w = _tie_split(xp.value(inputs[1]), xp.value(inputs[0]), xp.value(g))
     return (g * w if needs[0] else None), (g * (1.0 - w) if needs[1] else None)
 
 
-def _where_forward(a, b, *, condition):
-    return np.where(condition, a, b)
+MAXIMUM = defop(
+    "maximum", np.maximum, _maximum_vjp,
+    math="maximum(a, b);  ∂/∂a = g·[a > b],  ∂/∂b = g·[b > a]  (ties split)",
+    expose=[binary("maximum")],
+)
+
+MINIMUM = defop(
+    "minimum", np.minimum, _minimum_vjp,
+    math="minimum(a, b);  ∂/∂a = g·[a < b],  ∂/∂b = g·[b < a]  (ties split)",
+    expose=[binary("minimum")],
+)
+
+
+def _where_parse(condition: Any, a: Any, b: Any) -> tuple:
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    ta, tb = tensor_pair(a, b, "where")
+    try:
+        np.broadcast_shapes(cond.shape, ta.shape, tb.shape)
+    except ValueError:
+        raise ShapeError(
+            f"where: condition {cond.shape}, a {ta.shape} and b {tb.shape} cannot be broadcast "
+            "together; expected equal trailing dimensions or 1"
+        ) from None
+    return (ta, tb), {"condition": cond}
 
 
 def _where_vjp(g, out, inputs, needs, xp, *, condition):
-    """where(c, a, b);  ∂/∂a = g·[c],  ∂/∂b = g·[¬c]"""
     ga = xp.where(condition, g, 0.0) if needs[0] else None
     gb = xp.where(condition, 0.0, g) if needs[1] else None
     return ga, gb
 
 
-def _astype_forward(a, *, dtype):
-    return a.astype(dtype)
-
-
-def _astype_vjp(g, out, inputs, needs, xp, *, dtype):
-    """astype(a; dtype);  ∂/∂a = g cast back to a's dtype"""
-    return (xp.astype(g, inputs[0].dtype),)
-
-
-ADD = register("add", np.add, _add_vjp, "∂/∂a = g,  ∂/∂b = g")
-SUB = register("sub", np.subtract, _sub_vjp, "∂/∂a = g,  ∂/∂b = −g")
-MUL = register("mul", np.multiply, _mul_vjp, "∂/∂a = g·b,  ∂/∂b = g·a")
-DIV = register("div", np.true_divide, _div_vjp, "∂/∂a = g/b,  ∂/∂b = −g·a/b²")
-POW = register("pow", np.power, _pow_vjp, "∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a")
-POWER_SCALAR = register("power", _power_scalar_forward, _power_scalar_vjp, "∂/∂a = g·p·a^(p−1)")
-NEG = register("neg", np.negative, _neg_vjp, "∂/∂a = −g")
-EXP = register("exp", np.exp, _exp_vjp, "∂/∂a = g·eᵃ")
-LOG = register("log", np.log, _log_vjp, "∂/∂a = g/a")
-SQRT = register("sqrt", np.sqrt, _sqrt_vjp, "∂/∂a = g/(2√a)")
-ABS = register("abs", np.abs, _abs_vjp, "∂/∂a = g·sign(a)")
-TANH = register("tanh", np.tanh, _tanh_vjp, "∂/∂a = g·(1 − tanh²a)")
-SIGMOID = register("sigmoid", _sigmoid_forward, _sigmoid_vjp, "∂/∂a = g·σ(a)(1 − σ(a))")
-RELU = register("relu", _relu_forward, _relu_vjp, "∂/∂a = g·[a > 0]")
-LEAKY_RELU = register(
-    "leaky_relu", _leaky_relu_forward, _leaky_relu_vjp, "∂/∂a = g if a > 0 else s·g"
+WHERE = defop(
+    "where", lambda a, b, *, condition: np.where(condition, a, b), _where_vjp,
+    math="where(c, a, b);  ∂/∂a = g·[c],  ∂/∂b = g·[¬c]",
+    expose=[parsed("where", _where_parse, on_arrays=np.where)],
 )
-ELU = register("elu", _elu_forward, _elu_vjp, "∂/∂a = g if a > 0 else g·(elu(a) + α)")
-CLIP = register("clip", _clip_forward, _clip_vjp, "∂/∂a = g·[lo ≤ a ≤ hi]")
-MAXIMUM = register("maximum", np.maximum, _maximum_vjp, "∂/∂a = g·[a > b] (ties split)")
-MINIMUM = register("minimum", np.minimum, _minimum_vjp, "∂/∂a = g·[a < b] (ties split)")
-WHERE = register("where", _where_forward, _where_vjp, "∂/∂a = g·[c],  ∂/∂b = g·[¬c]")
-ASTYPE = register("astype", _astype_forward, _astype_vjp, "∂/∂a = g (cast back)")
+
+
+def _astype_parse(x: Any, dtype: Any) -> tuple:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"astype: only floating dtypes are differentiable, got {dtype}")
+    return (as_tensor(x, op="astype"),), {"dtype": dtype}
+
+
+ASTYPE = defop(
+    "astype", lambda a, *, dtype: a.astype(dtype),
+    lambda g, out, inputs, needs, xp, *, dtype: (xp.astype(g, inputs[0].dtype),),
+    math="astype(a; dtype);  ∂/∂a = g cast back to a's dtype",
+    expose=[parsed("astype", _astype_parse, method=True)],
+)

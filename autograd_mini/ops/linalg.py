@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .primitive import register
+from ..engine import apply
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .args import as_tensor, tensor_pair
+from .expose import defop, parsed, publish
+
+
+def _matmul_parse(a: Any, b: Any) -> tuple:
+    ta, tb = tensor_pair(a, b, "matmul")
+    if ta.ndim == 0 or tb.ndim == 0:
+        raise ShapeError(f"matmul: operands must have at least 1 dim, got {ta.shape} @ {tb.shape}")
+    inner_a = ta.shape[-1]
+    inner_b = tb.shape[0] if tb.ndim == 1 else tb.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"matmul: inner dimensions differ in {ta.shape} @ {tb.shape} ({inner_a} != "
+            f"{inner_b}); expected a.shape[-1] == b.shape[-2]"
+        )
+    return (ta, tb), {}
+
+
+def _rmatmul_parse(b: Any, a: Any) -> tuple:
+    return _matmul_parse(a, b)
 
 
 def _matmul_vjp(g, out, inputs, needs, xp):
-    """matmul(a, b) = a @ b;  ∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g  (batch axes summed by the engine)"""
     a, b = inputs
     # Promote 1-d operands to matrices as numpy does, so one formula serves every case.
     if a.ndim == 1 and b.ndim == 1:  # inner product: g is 0-d
@@ -32,6 +55,14 @@ def _matmul_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
+MATMUL = defop(
+    "matmul", np.matmul, _matmul_vjp,
+    math="matmul(a, b) = a @ b;  ∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g  (batch axes summed)",
+    expose=[parsed("matmul", _matmul_parse, method="__matmul__", on_arrays=np.matmul),
+            parsed("rmatmul", _rmatmul_parse, method="__rmatmul__", internal=True)],
+)
+
+
 def _linear_forward(x, w, b):
     out = x @ w  # (batch, out)
     out += b  # in place: saves allocating a second (batch, out) array
@@ -39,7 +70,6 @@ def _linear_forward(x, w, b):
 
 
 def _linear_vjp(g, out, inputs, needs, xp):
-    """linear(x, W, b) = x W + b;  ∂/∂x = g Wᵀ,  ∂/∂W = xᵀ g,  ∂/∂b = Σ_rows g"""
     x, w, b = inputs
     gx = g @ xp.swapaxes(w, -1, -2) if needs[0] else None  # (batch, in)
     gw = xp.swapaxes(x, -1, -2) @ g if needs[1] else None  # (in, out)
@@ -53,5 +83,31 @@ def _linear_vjp(g, out, inputs, needs, xp):
     return gx, gw, gb
 
 
-MATMUL = register("matmul", np.matmul, _matmul_vjp, "∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g")
-LINEAR = register("linear", _linear_forward, _linear_vjp, "∂/∂x = g Wᵀ, ∂/∂W = xᵀ g, ∂/∂b = Σ g")
+
+
+LINEAR = defop(
+    "linear", _linear_forward, _linear_vjp,
+    math="linear(x, W, b) = x W + b;  ∂/∂x = g Wᵀ,  ∂/∂W = xᵀ g,  ∂/∂b = Σ_rows g",
+)
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W + b as one fused node: x (batch, in), W (in, out), b (out,) -> (batch, out)."""
+    weight = as_tensor(weight, x if isinstance(x, Tensor) else None, "linear")
+    tx = as_tensor(x, weight, "linear")
+    if bias is not None:
+        bias = as_tensor(bias, weight, "linear")
+    if bias is None or tx.ndim != 2 or weight.ndim != 2 or tx.dtype != weight.dtype \
+            or bias.dtype != weight.dtype:
+        out = tx @ weight
+        return out if bias is None else out + bias
+    if tx.shape[1] != weight.shape[0] or bias.shape != (weight.shape[1],):
+        raise ShapeError(
+            f"linear: x {tx.shape}, weight {weight.shape}, bias {bias.shape}; expected "
+            f"x (batch, in), weight (in, out), bias (out,)"
+        )
+    return apply(LINEAR, (tx, weight, bias), {})
+
+
+publish("linear", linear, lambda x, w, b=None: _linear_forward(x, w, b) if b is not None
+        else x @ w)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .primitive import register
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .args import as_tensor, floating
+from .expose import defop, parsed
 from .reductions import _log_softmax_forward, _slice_max, _slice_sum
 
 
@@ -31,7 +36,6 @@ def _cross_entropy_forward(logits, *, target, reduction):
 
 
 def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
-    """cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t)"""
     (logits,) = inputs
     n, classes = logits.shape
     probs = xp.softmax(logits, axis=-1)  # (batch, classes)
@@ -56,17 +60,58 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
     return (diff * g,)
 
 
-def _softplus_forward(a):
-    # ln(1 + eᵃ) = max(a, 0) + ln(1 + e^−|a|): no overflow for large |a|.
-    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+def _cross_entropy_parse(logits: Any, target: Any, reduction: str = "mean") -> tuple:
+    z = floating(as_tensor(logits, op="cross_entropy"))
+    if z.ndim != 2:
+        raise ShapeError(f"cross_entropy: logits must be (batch, classes), got {z.shape}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    n, classes = z.shape
+    if classes == 0:
+        raise ShapeError(f"cross_entropy: logits of shape {z.shape} have no classes")
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"cross_entropy: target must hold integer labels (batch,) or "
+                        f"probabilities (batch, classes), got dtype {t.dtype}")
+    if t.ndim == 1:  # class labels
+        t = _checked_labels(t, n, classes, z.shape)
+    elif t.shape != z.shape:
+        raise ShapeError(f"cross_entropy: target of shape {t.shape} fits neither labels ({n},) "
+                         f"nor probabilities {z.shape}")
+    return (z,), {"target": t, "reduction": reduction}
 
 
-def _softplus_vjp(g, out, inputs, needs, xp):
-    """softplus(a) = ln(1 + eᵃ);  ∂/∂a = g·σ(a)"""
-    return (g * xp.sigmoid(inputs[0]),)
+def _checked_labels(t: np.ndarray, n: int, classes: int, shape: tuple) -> np.ndarray:
+    """Labels as int64 in [0, classes), or an error naming the first bad label."""
+    if t.dtype.kind == "b":
+        raise TypeError("cross_entropy: labels must be integers, got dtype bool; use "
+                        "labels.astype(np.int64)")
+    if t.shape != (n,):
+        raise ShapeError(f"cross_entropy: logits of shape {shape} need {n} labels, got "
+                         f"labels of shape {t.shape}")
+    if t.dtype.kind == "f":  # whole numbers in range, checked before the cast can overflow
+        bad = ~((t == np.round(t)) & (t >= 0) & (t < classes))  # NaN is bad too
+        if bad.any():
+            raise ValueError(f"cross_entropy: labels must be whole numbers, got {t[bad][0]!r} "
+                             f"(expected class indices in [0, {classes}))")
+        return t.astype(np.int64)
+    if t.dtype.kind == "u":
+        in_range = not n or np.max(t) < classes
+    else:
+        # One pass checks both ends: seen as unsigned, a negative label is larger than any
+        # class index.
+        t = t.astype(np.int64, copy=False)
+        in_range = not n or np.maximum.reduce(t.view(np.uint64), axis=None) < classes
+    if not in_range:
+        bad = t[(t < 0) | (t >= classes)][0]
+        raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got {bad!r} "
+                         f"(labels range over [{t.min()}, {t.max()}])")
+    return t.astype(np.int64, copy=False)
 
 
-CROSS_ENTROPY = register(
-    "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp, "∂/∂z = g·(softmax(z) − t)"
+CROSS_ENTROPY = defop(
+    "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp,
+    math="cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t)",
+    expose=[parsed("cross_entropy", _cross_entropy_parse)],
 )
-SOFTPLUS = register("softplus", _softplus_forward, _softplus_vjp, "∂/∂a = g·σ(a)")

@@ -1,13 +1,26 @@
-"""Reductions and the normalised exponentials (softmax family).
+"""Reductions and the normalised exponentials (softmax family): one block per op.
 
-`axis` arrives normalised by the caller: a tuple of non-negative ints, or None for all axes.
+`axis` reaches a primitive normalised by its parse function: a sorted tuple of non-negative
+ints, or None for all axes.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .primitive import register
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .args import (
+    Axis,
+    as_tensor,
+    floating,
+    normalize_axis,
+    refuse_torch_keywords,
+    single_axis,
+)
+from .expose import composite, defop, parsed
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -30,40 +43,82 @@ def _count(shape, axis) -> int:
     return int(np.prod([shape[i] for i in axis], dtype=np.int64))
 
 
-def _sum_forward(a, *, axis, keepdims):
-    return np.sum(a, axis=axis, keepdims=keepdims)
+def _reduction_parse(op: str, empty_ok: bool = True):
+    """parse(x, axis=None, keepdims=False) for a reduction named `op`."""
+    def parse(x: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> tuple:
+        refuse_torch_keywords(op, torch_style)
+        t = as_tensor(x, op=op)
+        if op == "logsumexp":
+            t = floating(t)
+        axes = normalize_axis(axis, t.ndim, op)
+        if not empty_ok and t.size == 0:
+            reduced = range(t.ndim) if axes is None else axes
+            if any(t.shape[a] == 0 for a in reduced):
+                # (reducing (0, 3) over axis 1 is a fine (0,) result; over axis 0 it is not)
+                raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {t.shape} over "
+                                 f"axis {axis}: an empty slice has no {op}imum")
+        return (t,), {"axis": axes, "keepdims": bool(keepdims)}
+
+    parse.__name__ = f"{op}_arguments"
+    return parse
 
 
-def _sum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
-    """sum(a) = Σ a;  ∂/∂a = g broadcast over the summed axes"""
-    return (_unreduce(g, inputs[0].shape, axis, keepdims, xp),)
-
-
-def _mean_forward(a, *, axis, keepdims):
-    return np.mean(a, axis=axis, keepdims=keepdims)
+SUM = defop(
+    "sum", lambda a, *, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims),
+    lambda g, out, inputs, needs, xp, *, axis, keepdims: (
+        _unreduce(g, inputs[0].shape, axis, keepdims, xp),),
+    math="sum(a) = Σ a;  ∂/∂a = g broadcast over the summed axes",
+    expose=[parsed("sum", _reduction_parse("sum"), method=True)],
+)
 
 
 def _mean_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
-    """mean(a) = Σ a / n;  ∂/∂a = g / n broadcast over the averaged axes"""
     shape = inputs[0].shape
     return (_unreduce(g * (1.0 / max(_count(shape, axis), 1)), shape, axis, keepdims, xp),)
 
 
-def _max_forward(a, *, axis, keepdims):
-    return np.max(a, axis=axis, keepdims=keepdims)
-
-
-def _min_forward(a, *, axis, keepdims):
-    return np.min(a, axis=axis, keepdims=keepdims)
+MEAN = defop(
+    "mean", lambda a, *, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims), _mean_vjp,
+    math="mean(a) = Σ a / n;  ∂/∂a = g/n broadcast over the averaged axes",
+    expose=[parsed("mean", _reduction_parse("mean"), method=True)],
+)
 
 
 def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
-    """max(a) (or min);  ∂/∂a = g at the arg-extremum, split equally between ties"""
     a = xp.value(inputs[0])
     kept = xp.value(out).reshape(_kept_shape(a.shape, axis))
-    winners = a == kept
+    # The elements equal to the extremum share the gradient equally; where the extremum is
+    # NaN (a NaN in the slice), only the NaN elements are "equal" to it, so the NaN gradient
+    # stays on them instead of spreading over the whole slice.
+    winners = (a == kept) | (np.isnan(a) & np.isnan(kept))
     share = winners / winners.sum(axis=axis, keepdims=True)  # ties split the gradient
     return (_unreduce(g, a.shape, axis, keepdims, xp) * share.astype(a.dtype, copy=False),)
+
+
+MAX = defop(
+    "max", lambda a, *, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), _extremum_vjp,
+    math="max(a);  ∂/∂a = g at the maximum (ties split the gradient)",
+    expose=[parsed("max", _reduction_parse("max", empty_ok=False), method=True)],
+)
+
+MIN = defop(
+    "min", lambda a, *, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims), _extremum_vjp,
+    math="min(a);  ∂/∂a = g at the minimum (ties split the gradient)",
+    expose=[parsed("min", _reduction_parse("min", empty_ok=False), method=True)],
+)
+
+
+@composite("var", method=True)
+def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """var(a) = Σ(a − mean)² / (n − ddof), composed from mean, mul and sum."""
+    t = as_tensor(x, op="var")
+    axes = normalize_axis(axis, t.ndim, "var")
+    n = t.size if axes is None else int(np.prod([t.shape[i] for i in axes]))
+    if n - ddof <= 0:
+        raise ValueError(f"var: {n} values with ddof={ddof} leave no degrees of freedom")
+    centered = t - t.mean(axes, keepdims=True)
+    squares = (centered * centered).sum(axes, keepdims)
+    return squares * (1.0 / (n - ddof))
 
 
 # numpy reduces a short contiguous axis one row at a time (about 60 ns a row for 10 classes),
@@ -114,10 +169,27 @@ def _logsumexp_forward(a, *, axis, keepdims):
 
 
 def _logsumexp_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
-    """logsumexp(a) = ln Σ eᵃ;  ∂/∂a = g·softmax(a) = g·exp(a − lse)"""
     (a,) = inputs
     lse = _unreduce(out, a.shape, axis, keepdims, xp)
     return (_unreduce(g, a.shape, axis, keepdims, xp) * xp.exp(a - lse),)
+
+
+LOGSUMEXP = defop(
+    "logsumexp", _logsumexp_forward, _logsumexp_vjp,
+    math="logsumexp(a) = ln Σ eᵃ;  ∂/∂a = g·softmax(a)",
+    expose=[parsed("logsumexp", _reduction_parse("logsumexp"), method=True)],
+)
+
+
+def _axis_parse(op: str):
+    """parse(x, axis=-1) for the softmax family: one axis."""
+    def parse(x: Any, axis: int = -1, **torch_style: Any) -> tuple:
+        refuse_torch_keywords(op, torch_style)
+        t = floating(as_tensor(x, op=op))
+        return (t,), {"axis": single_axis(axis, t.ndim, op)}
+
+    parse.__name__ = f"{op}_arguments"
+    return parse
 
 
 def _softmax_forward(a, *, axis):
@@ -128,9 +200,14 @@ def _softmax_forward(a, *, axis):
     return e
 
 
-def _softmax_vjp(g, out, inputs, needs, xp, *, axis):
-    """softmax(a)ᵢ = eᵃⁱ / Σ eᵃ;  ∂/∂a = s·(g − Σ g·s)"""
-    return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+SOFTMAX = defop(
+    "softmax", _softmax_forward,
+    lambda g, out, inputs, needs, xp, *, axis: (
+        out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    math="softmax(a)ᵢ = eᵃⁱ / Σ eᵃ;  ∂/∂a = s·(g − Σ g·s)",
+    expose=[parsed("softmax", _axis_parse("softmax"), method=True,
+                   on_arrays=lambda a, axis=-1: _softmax_forward(a, axis=axis))],
+)
 
 
 def _log_softmax_forward(a, *, axis):
@@ -139,17 +216,12 @@ def _log_softmax_forward(a, *, axis):
         return shifted - np.log(_slice_sum(np.exp(shifted), axis))
 
 
-def _log_softmax_vjp(g, out, inputs, needs, xp, *, axis):
-    """log_softmax(a) = a − logsumexp(a);  ∂/∂a = g − softmax(a)·Σ g"""
-    return (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)
-
-
-SUM = register("sum", _sum_forward, _sum_vjp, "∂/∂a = broadcast(g)")
-MEAN = register("mean", _mean_forward, _mean_vjp, "∂/∂a = broadcast(g)/n")
-MAX = register("max", _max_forward, _extremum_vjp, "∂/∂a = g at argmax (ties split)")
-MIN = register("min", _min_forward, _extremum_vjp, "∂/∂a = g at argmin (ties split)")
-LOGSUMEXP = register("logsumexp", _logsumexp_forward, _logsumexp_vjp, "∂/∂a = g·softmax(a)")
-SOFTMAX = register("softmax", _softmax_forward, _softmax_vjp, "∂/∂a = s·(g − Σ g·s)")
-LOG_SOFTMAX = register(
-    "log_softmax", _log_softmax_forward, _log_softmax_vjp, "∂/∂a = g − softmax(a)·Σ g"
+LOG_SOFTMAX = defop(
+    "log_softmax", _log_softmax_forward,
+    lambda g, out, inputs, needs, xp, *, axis: (
+        g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
+    math="log_softmax(a) = a − logsumexp(a);  ∂/∂a = g − softmax(a)·Σ g",
+    expose=[parsed("log_softmax", _axis_parse("log_softmax"), method=True)],
 )
+
+

@@ -1,40 +1,135 @@
-"""Primitives that move values without changing them: reshape, transpose, indexing, joining."""
+"""Primitives that move values without changing them: reshape, transpose, indexing, joining.
+
+A result that is a view of its input shares the input's version counter (engine.record), so
+an in-place change through either is caught by backward.
+"""
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
-from .primitive import register
+from ..engine import apply
+from ..errors import AutogradError, ShapeError
+from ..grad_mode import STATE
+from ..tensor import Tensor
+from .args import as_int, as_tensor, is_int, normalize_index, single_axis
+from .expose import composite, defop, parsed
 
 
-def _reshape_forward(a, *, shape):
-    return np.reshape(a, shape)
+# ---- reshape ----------------------------------------------------------------------------------
+def _resolve_shape(shape: tuple[int, ...], old: tuple[int, ...], size: int) -> tuple[int, ...]:
+    """Fill in a single −1 and check the element count, naming both shapes on failure."""
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    bad = len(unknown) > 1 or any(n < -1 for n in shape)
+    if not bad and unknown:
+        bad = known == 0 or size % known != 0
+        if not bad:
+            shape = shape[: unknown[0]] + (size // known,) + shape[unknown[0] + 1 :]
+    if bad or int(np.prod(shape, dtype=np.int64)) != size:
+        raise ShapeError(f"reshape: cannot reshape {old} ({size} values) to {shape}")
+    return shape
 
 
-def _reshape_vjp(g, out, inputs, needs, xp, *, shape):
-    """reshape(a; shape);  ∂/∂a = g reshaped to a's shape"""
-    return (g.reshape(inputs[0].shape),)
+def _reshape_parse(x: Any, *shape: Any) -> tuple:
+    t = as_tensor(x, op="reshape")
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    target = _resolve_shape(tuple(as_int(n, "reshape", "each size") for n in shape), t.shape,
+                            t.size)
+    return (t,), {"shape": target}
 
 
-def _transpose_forward(a, *, axes):
-    return np.transpose(a, axes)
+def _expand_dims_parse(x: Any, axis: int) -> tuple:
+    t = as_tensor(x, op="expand_dims")
+    a = single_axis(axis, t.ndim + 1, "expand_dims")  # the new axis indexes the result
+    return (t,), {"shape": t.shape[:a] + (1,) + t.shape[a:]}
 
 
-def _transpose_vjp(g, out, inputs, needs, xp, *, axes):
-    """transpose(a; axes);  ∂/∂a = g transposed by the inverse permutation"""
-    return (g.transpose(tuple(np.argsort(axes))),)
+def _flatten_parse(x: Any) -> tuple:
+    t = as_tensor(x, op="flatten")
+    return (t,), {"shape": (t.size,)}
 
 
-def _broadcast_to_forward(a, *, shape):
-    return np.broadcast_to(a, shape)
+RESHAPE = defop(
+    "reshape", lambda a, *, shape: np.reshape(a, shape),
+    lambda g, out, inputs, needs, xp, *, shape: (g.reshape(inputs[0].shape),),
+    math="reshape(a; shape);  ∂/∂a = reshape(g, a.shape)",
+    expose=[parsed("reshape", _reshape_parse, method=True),
+            parsed("expand_dims", _expand_dims_parse, on_arrays=np.expand_dims),
+            parsed("flatten", _flatten_parse, method=True, internal=True)],
+)
 
 
-def _broadcast_to_vjp(g, out, inputs, needs, xp, *, shape):
-    """broadcast_to(a; shape);  ∂/∂a = g summed back to a's shape (done by the engine)"""
-    return (g,)
+# ---- axes -------------------------------------------------------------------------------------
+def _transpose_parse(x: Any, *axes: Any) -> tuple:
+    t = as_tensor(x, op="transpose")
+    if len(axes) == 1 and (isinstance(axes[0], (tuple, list)) or axes[0] is None):
+        axes = () if axes[0] is None else tuple(axes[0])
+    if not axes:
+        axes = tuple(reversed(range(t.ndim)))
+    axes = tuple(as_int(a, "transpose", "each axis") for a in axes)
+    in_range = all(-t.ndim <= int(a) < t.ndim for a in axes)
+    perm = tuple(int(a) % builtins.max(t.ndim, 1) for a in axes)
+    if not in_range or sorted(perm) != list(range(t.ndim)):
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of {t.ndim} dims")
+    return (t,), {"axes": perm}
 
 
-def is_basic_index(index) -> bool:
+def _swapaxes_parse(x: Any, axis1: int, axis2: int) -> tuple:
+    t = as_tensor(x, op="swapaxes")
+    perm = list(range(t.ndim))
+    a, b = single_axis(axis1, t.ndim, "swapaxes"), single_axis(axis2, t.ndim, "swapaxes")
+    perm[a], perm[b] = perm[b], perm[a]
+    return (t,), {"axes": tuple(perm)}
+
+
+TRANSPOSE = defop(
+    "transpose", lambda a, *, axes: np.transpose(a, axes),
+    lambda g, out, inputs, needs, xp, *, axes: (g.transpose(tuple(np.argsort(axes))),),
+    math="transpose(a; axes);  ∂/∂a = g transposed by the inverse permutation",
+    expose=[parsed("transpose", _transpose_parse, method=True, prop="T"),
+            parsed("swapaxes", _swapaxes_parse, method=True, on_arrays=np.swapaxes)],
+)
+
+
+# ---- broadcasting -----------------------------------------------------------------------------
+def _broadcast_to_parse(x: Any, shape: Sequence[int] | int) -> tuple:
+    t = as_tensor(x, op="broadcast_to")
+    shape = (shape,) if is_int(shape) else tuple(shape)  # numpy accepts a bare int too
+    shape = tuple(as_int(n, "broadcast_to", "each size") for n in shape)
+    try:
+        fits = np.broadcast_shapes(t.shape, shape) == shape  # (2, 3) and (3,) give (2, 3)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"broadcast_to: cannot broadcast {t.shape} to {shape}; each axis of "
+                         "the tensor must equal the target's trailing axis or be 1")
+    return (t,), {"shape": shape}
+
+
+def _materialized_broadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """g repeated to `shape` as a new array (inside first-order VJPs): np.broadcast_to's view
+    costs a few µs of Python per call, and every consumer of a gradient reads all of it."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+BROADCAST_TO = defop(
+    "broadcast_to", lambda a, *, shape: np.broadcast_to(a, shape),
+    lambda g, out, inputs, needs, xp, *, shape: (g,),  # the engine sums g back to a's shape
+    math="broadcast_to(a; shape);  ∂/∂a = g summed over the broadcast axes",
+    expose=[parsed("broadcast_to", _broadcast_to_parse, on_arrays=_materialized_broadcast)],
+)
+
+
+# ---- indexing ---------------------------------------------------------------------------------
+def is_basic_index(index: Any) -> bool:
     """True for ints, slices, None and Ellipsis only: such an index never repeats an element."""
     items = index if isinstance(index, tuple) else (index,)
     return all(
@@ -43,13 +138,12 @@ def is_basic_index(index) -> bool:
     )
 
 
-def _getitem_forward(a, *, index):
-    return a[index]
+def _is_mask(index: Any) -> bool:
+    return isinstance(index, np.ndarray) and index.dtype == bool
 
 
-def _getitem_vjp(g, out, inputs, needs, xp, *, index):
-    """getitem(a; i) = a[i];  ∂/∂a = zeros with g added at i (repeated indices accumulate)"""
-    return (xp.scatter_add(g, index=index, shape=inputs[0].shape),)
+def _getitem_parse(x: Any, index: Any) -> tuple:
+    return (as_tensor(x, op="getitem"),), {"index": normalize_index(index)}
 
 
 def _scatter_add_forward(g, *, index, shape):
@@ -61,21 +155,116 @@ def _scatter_add_forward(g, *, index, shape):
     return grad
 
 
-def _is_mask(index) -> bool:
-    return isinstance(index, np.ndarray) and index.dtype == bool
+def _scatter_add_parse(g: Any, index: Any, shape: tuple[int, ...]) -> tuple:
+    return (as_tensor(g, op="scatter_add"),), {"index": index, "shape": shape}
 
 
-def _scatter_add_vjp(gg, out, inputs, needs, xp, *, index, shape):
-    """scatter_add(g; i, shape) = zeros(shape) with g added at i;  ∂/∂g = gg[i]"""
-    return (gg[index],)
+GETITEM = defop(
+    "getitem", lambda a, *, index: a[index],
+    lambda g, out, inputs, needs, xp, *, index: (
+        xp.scatter_add(g, index=index, shape=inputs[0].shape),),
+    math="getitem(a; i) = a[i];  ∂/∂a = zeros with g added at i (repeats accumulate)",
+    expose=[parsed("getitem", _getitem_parse, method="__getitem__")],
+)
+
+SCATTER_ADD = defop(
+    "scatter_add", _scatter_add_forward,
+    lambda gg, out, inputs, needs, xp, *, index, shape: (gg[index],),
+    math="scatter_add(g; i, shape) = zeros(shape) with g added at i;  ∂/∂g = gg[i]",
+    expose=[parsed("scatter_add", _scatter_add_parse, internal=True,
+                   on_arrays=lambda g, index, shape: _scatter_add_forward(
+                       g, index=index, shape=shape))],
+)
 
 
-def _concatenate_forward(*arrays, axis):
-    return np.concatenate(arrays, axis=axis)
+# ---- assignment: x[i] = y is recorded, never a silent copy of y's value ------------------------
+def _setitem_forward(a, b, *, index):
+    out = a.copy()
+    out[index] = b
+    return out
+
+
+def _setitem_vjp(g, out, inputs, needs, xp, *, index):
+    a, b = inputs
+    ga = gb = None
+    if needs[0]:  # the overwritten elements no longer depend on a
+        keep = np.ones(a.shape, dtype=xp.value(g).dtype)
+        keep[index] = 0
+        ga = g * keep
+    if needs[1]:  # b was broadcast into a[index]; the engine sums it back to b's shape
+        gb = g[index]
+    return ga, gb
+
+
+SETITEM = defop(
+    "setitem", _setitem_forward, _setitem_vjp,
+    math="setitem(a, b; i) = a with a[i] = b;  ∂/∂a = g with zeros at i,  ∂/∂b = g[i]",
+)
+
+
+def _setitem(self: Tensor, index: Any, value: Any) -> None:
+    """`x[i] = y`: when y (or x) takes part in the graph, x becomes the output of a recorded
+    `setitem` (as in PyTorch), so y's gradient is not lost; otherwise a plain in-place write."""
+    index = normalize_index(index)
+    records = STATE.grad_enabled and (
+        self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    if not records:
+        self._check_inplace("__setitem__")
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+        self._mark_changed()
+        return
+    if self._prim is None and self._requires_grad:
+        raise AutogradError(
+            "__setitem__: in-place change of a leaf tensor that requires grad; build a new "
+            "tensor instead (e.g. am.where(mask, y, x)), or assign under `with am.no_grad():`"
+        )
+    if not self.data.flags.writeable:
+        self._check_inplace("__setitem__")
+    # The value before the assignment becomes a tensor of its own (its node moves to it), so
+    # the recorded graph keeps it; then this tensor turns into the setitem output.
+    before = Tensor._make(self.data.copy() if self._requires_grad else self.data,
+                          self._requires_grad)
+    if self._prim is not None:
+        before._prim, before._params, before._parents = self._prim, self._params, self._parents
+        before._tick, before._freed = self._tick, self._freed
+    value = as_tensor(value, self, "__setitem__")
+    self.data[index] = value.data  # the same memory, so views of x see the change
+    self._mark_changed()
+    out = apply(SETITEM, (before, value), {"index": index})  # recorded after the change
+    self._requires_grad = True
+    self._prim, self._params, self._parents = out._prim, out._params, out._parents
+    self._tick, self._freed = out._tick, out._freed
+
+
+Tensor.__setitem__ = _setitem  # type: ignore[method-assign]
+
+
+# ---- joining ----------------------------------------------------------------------------------
+def _same_rank(tensors: Sequence[Any], op: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or len(tensors) == 0:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    ts = [as_tensor(t, first, op) for t in tensors]
+    if any(t.ndim != ts[0].ndim for t in ts):
+        raise ShapeError(f"{op}: all inputs need the same number of dims, got "
+                         f"{[t.shape for t in ts]}")
+    if ts[0].ndim == 0 and op == "concatenate":
+        raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated; use stack")
+    return ts
+
+
+def _concatenate_parse(tensors: Sequence[Any], axis: int = 0) -> tuple:
+    ts = _same_rank(tensors, "concatenate")
+    a = single_axis(axis, ts[0].ndim, "concatenate")
+    for t in ts[1:]:
+        if t.shape[:a] + t.shape[a + 1 :] != ts[0].shape[:a] + ts[0].shape[a + 1 :]:
+            raise ShapeError(
+                f"concatenate: shapes {[u.shape for u in ts]} differ outside axis {axis}"
+            )
+    return tuple(ts), {"axis": a}
 
 
 def _concatenate_vjp(g, out, inputs, needs, xp, *, axis):
-    """concatenate(a₁…aₖ; axis);  ∂/∂aᵢ = the slice of g that aᵢ filled"""
     grads = []
     start = 0
     prefix = (slice(None),) * axis
@@ -86,13 +275,19 @@ def _concatenate_vjp(g, out, inputs, needs, xp, *, axis):
     return tuple(grads)
 
 
-RESHAPE = register("reshape", _reshape_forward, _reshape_vjp, "∂/∂a = reshape(g, a.shape)")
-TRANSPOSE = register("transpose", _transpose_forward, _transpose_vjp, "∂/∂a = transpose(g)⁻¹")
-BROADCAST_TO = register(
-    "broadcast_to", _broadcast_to_forward, _broadcast_to_vjp, "∂/∂a = Σ g over new axes"
+CONCATENATE = defop(
+    "concatenate", lambda *arrays, axis: np.concatenate(arrays, axis=axis), _concatenate_vjp,
+    math="concatenate(a₁…aₖ; axis);  ∂/∂aᵢ = the slice of g that aᵢ filled",
+    expose=[parsed("concatenate", _concatenate_parse)],
 )
-GETITEM = register("getitem", _getitem_forward, _getitem_vjp, "∂/∂a = scatter_add(g at i)")
-SCATTER_ADD = register("scatter_add", _scatter_add_forward, _scatter_add_vjp, "∂/∂g = gg[i]")
-CONCATENATE = register(
-    "concatenate", _concatenate_forward, _concatenate_vjp, "∂/∂aᵢ = g[slice of aᵢ]"
-)
+
+
+@composite("stack")
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """stack(a₁…aₖ; axis): same-shaped tensors joined along a new axis (expand + concatenate)."""
+    ts = _same_rank(tensors, "stack")
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ShapeError(f"stack: all shapes must be equal, got {[t.shape for t in ts]}")
+    a = single_axis(axis, ts[0].ndim + 1, "stack")
+    expanded = [apply(RESHAPE, (t,), {"shape": t.shape[:a] + (1,) + t.shape[a:]}) for t in ts]
+    return apply(CONCATENATE, tuple(expanded), {"axis": a})

@@ -9,8 +9,8 @@ stand out. Module calls become clusters, or single boxes with `collapse_modules`
 from __future__ import annotations
 
 import html
-import math
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import scope
 from ..tensor import Tensor
+from .checks import accumulated, gradient_warnings
 from .format import GradientScale, magnitude, number, shape_text, summary, text_colour_on
 from .graph import (
     CONSTANT,
@@ -30,6 +31,8 @@ from .graph import (
     collect_graph,
     compute_gradients,
 )
+from .layout import COLLAPSE_ABOVE, check_rankdir, choose_rankdir
+from .naming import name_root, short_name
 from .render import digraph_class
 from .scopes import Cluster, active_calls, collapsed_clusters, module_clusters
 
@@ -53,6 +56,7 @@ MODULE_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#e1d5e7
 CLUSTER_FILLS = ("#f7f2fb", "#efe6f6")
 HIGHLIGHT = "#1f77b4"  # replay: the node being processed and the edges its gradient flows along
 DEFAULT_MAX_NODES = 300
+TITLE_WIDTH = 100  # characters per line of the title and notes, so they never set the width
 
 
 @dataclass
@@ -61,7 +65,7 @@ class View:
 
     show_data: bool = True
     show_grad: bool = True
-    rankdir: str = "LR"
+    rankdir: str = "TB"
     legend: bool = True
     title: list[str] = field(default_factory=list)
     grads: dict[int, np.ndarray] = field(default_factory=dict)
@@ -82,7 +86,7 @@ def draw_graph(
     names: Mapping[str, Any] | None = None,
     model: Any = None,
     calls: Sequence[scope.ScopeCall] | None = None,
-    collapse_modules: bool | int = False,
+    collapse_modules: bool | int | None = None,
     rankdir: str | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     grad_output: Any = None,
@@ -95,15 +99,27 @@ def draw_graph(
     (`layers.0.weight`) and module clusters; calls: module calls from `trace()` or
     `recording_scopes()` (taken from an enclosing `recording_scopes()` block by default);
     collapse_modules: True draws each innermost module call as one box (an int d collapses calls
-    at nesting depth d); rankdir: "LR" (left to right; the default) or "TB" (top to bottom; the
-    default when collapsing, so a deep model fits one screen); max_nodes: draw only the nodes
-    nearest the root, with a marker for the rest; grad_output: the seed gradient when `root` is
-    not a scalar; legend: show the colour key; title: replaces the default first line.
+    at nesting depth d); None (the default) collapses when module calls are known and more than
+    30 tensors would be drawn; rankdir: "TB" (top to bottom) or "LR" (left to right); None (the
+    default) picks TB unless the graph is wider than deep, so the drawing stays narrow;
+    max_nodes: draw only the nodes nearest the root, with a marker for the rest; grad_output:
+    the seed gradient when `root` is not a scalar; legend: show the colour key; title: replaces
+    the default first line. An unnamed root is called "loss" (a scalar) or "output".
     """
+    check_rankdir(rankdir, "draw_graph")
     graph = collect_graph(root, names=names, model=model)
+    name_root(graph)
     shown = graph.nearest(max_nodes)
+    recorded = calls if calls is not None else active_calls()
+    clusters = module_clusters(graph, recorded, model)
+    if collapse_modules is None:
+        drawn = sum(1 for i in shown if not graph.nodes[i].inline)
+        collapse_modules = bool(clusters) and drawn > COLLAPSE_ABOVE
+    elif collapse_modules is not False and not clusters:
+        raise ValueError(_no_calls_message(collapse_modules, recorded))
+    collapsed = collapsed_clusters(clusters, collapse_modules)
     if rankdir is None:
-        rankdir = "TB" if collapse_modules is not False else "LR"
+        rankdir = choose_rankdir(graph, shown, collapsed=bool(collapsed))
     view = View(show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend)
     notes: list[str] = []
     if show_grad:
@@ -112,45 +128,29 @@ def draw_graph(
         if gradients.note:
             notes.append(gradients.note)
         elif gradients.computed:
-            notes.append(f"grad = ∂{graph.root.label or 'root'}/∂(node), computed for every "
+            notes.append(f"grad = ∂{graph.root.label}/∂(node), computed for every "
                          "node without retain_grad() and without touching .grad")
+        view.stale = accumulated(graph, view.stale, view.grads)
         view.scale = GradientScale(magnitude(g) for g in view.grads.values())
-        notes.extend(_gradient_warnings(graph, view.grads))
+        notes.extend(gradient_warnings(graph, view.grads))
     view.title = [title or _default_title(graph)] + notes
-    recorded = calls if calls is not None else active_calls()
-    clusters = module_clusters(graph, recorded, model)
-    return build_digraph(graph, shown, clusters, collapsed_clusters(clusters, collapse_modules),
-                         view, max_nodes)
+    return build_digraph(graph, shown, clusters, collapsed, view, max_nodes)
 
 
-def _name(graph: Graph, i: int) -> str:
-    return graph.nodes[i].label or f"#{i}"
+def _no_calls_message(collapse: bool | int, recorded: Sequence[scope.ScopeCall] | None) -> str:
+    found = ("no module calls were recorded" if not recorded else
+             f"none of the {len(recorded)} recorded module calls made a tensor of this graph")
+    return (f"draw_graph: collapse_modules={collapse!r} needs the module calls that built the "
+            f"graph, but {found}. Run the forward pass inside trace(): `loss, calls = "
+            "trace(lambda: loss_fn(model(X), y))`, then draw_graph(loss, model=model, "
+            "calls=calls, collapse_modules=True)")
 
 
 def _default_title(graph: Graph) -> str:
     root = graph.root
     op = f" = {root.primitive.name}(…)" if root.primitive is not None else ""
-    return (f"{_name(graph, root.index)}{op}: {shape_text(root.tensor.shape)} "
+    return (f"{short_name(graph, root.index)}{op}: {shape_text(root.tensor.shape)} "
             f"{root.tensor.dtype} = {summary(root.tensor.data)}  ·  {len(graph.nodes)} tensors")
-
-
-def _gradient_warnings(graph: Graph, grads: dict[int, np.ndarray]) -> list[str]:
-    """Flag NaN/inf gradients and parameter gradients spread over many orders of magnitude."""
-    notes = []
-    bad = [i for i, g in grads.items() if magnitude(g) == math.inf]
-    if bad:
-        notes.append("⚠ NaN/inf gradients at " + ", ".join(_name(graph, i) for i in bad[:5]))
-    params = [(magnitude(grads[n.index]), n.index) for n in graph.nodes
-              if n.kind == PARAMETER and n.index in grads]
-    params = [(m, i) for m, i in params if 0 < m < math.inf]
-    if len(params) >= 2:
-        (low, i_low), (high, i_high) = min(params), max(params)
-        decades = math.log10(high / low)
-        if decades >= 4:
-            notes.append(f"⚠ parameter gradients span {decades:.0f} orders of magnitude "
-                         f"({number(low)} at {_name(graph, i_low)} … {number(high)} at "
-                         f"{_name(graph, i_high)}): vanishing or exploding gradients?")
-    return notes
 
 
 def build_digraph(graph: Graph, shown: Sequence[int], clusters: list[Cluster],
@@ -230,12 +230,15 @@ class _Layout:
                 attrs["peripheries"] = "2"  # the box that holds the root (usually the loss)
             self.add(cluster.parent, f"m{top}", _module_label(graph, cluster, members, view),
                      attrs)
-        # A leaf used by one op only sits beside that op (same rank), so weights, biases and
-        # inputs stay next to the layer using them instead of drifting to the first rank.
+        # Left to right, a leaf used by one op only sits beside that op (same rank), so weights,
+        # biases and inputs stay next to the layer using them instead of drifting to the first
+        # rank. Top to bottom they already sit just above their op, and forcing the same rank
+        # would route their edges around the clusters.
         for i in self.drawn:
             node = graph.nodes[i]
             users = [c for c, _ in graph.consumers[i] if c in self.shown_set]
-            if (node.primitive is None and i not in self.box_of and len(set(users)) == 1
+            if (view.rankdir in ("LR", "RL") and node.primitive is None
+                    and i not in self.box_of and len(set(users)) == 1
                     and users[0] not in self.box_of
                     and self.bucket_of(users[0]) == self.bucket_of(i)):
                 groups = self.rank_groups.setdefault(self.bucket_of(i), {})
@@ -481,21 +484,32 @@ def _module_attrs(cluster: Cluster, view: View) -> dict[str, str]:
     return attrs
 
 
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, TITLE_WIDTH, break_long_words=False) or [""]
+
+
+def _legend_row(cells: list[str]) -> str:
+    return ('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" '
+            f'CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>')
+
+
 def _graph_label(view: View) -> str:
-    rows = [_row(f"<B>{_esc(view.title[0])}</B>")] if view.title else []
-    rows += [_row(_esc(note)) for note in view.title[1:]]
+    # Long titles and notes wrap, and the legend takes two rows: a top-to-bottom drawing is
+    # narrow, and its title must not make it wide again.
+    rows = [_row(f"<B>{_esc(line)}</B>") for line in _wrapped(view.title[0])] if view.title else []
+    rows += [_row(_esc(line)) for note in view.title[1:] for line in _wrapped(note)]
     if view.legend:
         cells = [f'<TD BGCOLOR="{NODE_STYLE[k]["fillcolor"]}">{word}</TD>' for k, word in (
             (PARAMETER, "parameter"), (LEAF, "leaf (requires grad)"),
             (CONSTANT, "constant (dashed)"), (INTERMEDIATE, "intermediate"), (ROOT, "root"))]
         cells.append(f'<TD BGCOLOR="{OP_STYLE["fillcolor"]}">op: local rule</TD>')
+        rows.append(_legend_row(cells))
         if view.show_grad and view.scale is not None and not view.scale.empty:
-            cells.append("<TD BORDER=\"0\">   |grad| rms, log scale:</TD>")
+            scale = ["<TD BORDER=\"0\">|grad| rms, log scale:</TD>"]
             for m, colour in view.scale.ticks():
-                cells.append(f'<TD BGCOLOR="{colour}"><FONT COLOR="{text_colour_on(colour)}">'
+                scale.append(f'<TD BGCOLOR="{colour}"><FONT COLOR="{text_colour_on(colour)}">'
                              f"{_esc(f'{m:.0e}')}</FONT></TD>")
-        rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" '
-                    f'CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>')
+            rows.append(_legend_row(scale))
     if not rows:
         return ""
     return '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"

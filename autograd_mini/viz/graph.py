@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import is_freed
+from ..engine import topological_order
 from ..errors import AutogradError
 from ..tensor import Tensor
 
@@ -36,14 +36,12 @@ class ValueNode:
     @property
     def primitive(self) -> Any:
         """The primitive that produced this tensor, or None for a leaf."""
-        node = self.tensor._node
-        return None if node is None else node[0]
+        return self.tensor.primitive
 
     @property
     def params(self) -> dict[str, Any]:
         """The op's keyword parameters (axis, exponent, ...); empty for leaves."""
-        node = self.tensor._node
-        return {} if node is None else node[1]
+        return self.tensor.op_params
 
     @property
     def inline(self) -> bool:
@@ -98,7 +96,7 @@ def collect_graph(root: Tensor, names: Mapping[str, Any] | None = None,
         raise TypeError(f"expected a Tensor to draw, got {type(root).__name__}")
     labels = _labels(names, model)
     parameters = _parameter_ids(model)
-    found = _topological_order(root)
+    found = topological_order([root], constants=True)
     kinds = [_kind(t, t is root, parameters) for t in found]
     names_found = [labels.get(id(t)) or _own_name(t) for t in found]
     inline = [k == CONSTANT and n is None and t.data.size == 1
@@ -111,7 +109,7 @@ def collect_graph(root: Tensor, names: Mapping[str, Any] | None = None,
         t = found[k]
         parents = tuple(index_of[id(p)] for p in t.parents)
         nodes.append(ValueNode(index=i, tensor=t, kind=kinds[k], label=names_found[k],
-                               parents=parents, freed=is_freed(t)))
+                               parents=parents, freed=t.is_freed))
     consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
     for n in nodes:
         for position, p in enumerate(n.parents):
@@ -119,41 +117,10 @@ def collect_graph(root: Tensor, names: Mapping[str, Any] | None = None,
     return Graph(nodes, index_of[id(root)], consumers)
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor behind `root` (constants too), in the order the program recorded them.
-
-    Recorded tensors are sorted by their creation tick (a tensor is always created after its
-    parents), and each leaf is placed just before the first op that used it, so node numbers
-    follow the user's code. The walk that finds them uses an explicit stack.
-    """
-    found: list[Tensor] = []
-    visited = {id(root)}
-    stack = [root]
-    while stack:
-        tensor = stack.pop()
-        found.append(tensor)
-        for parent in tensor.parents:
-            if id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append(parent)
-    recorded = sorted((t for t in found if t._node is not None), key=lambda t: t._node[3])
-    if not recorded:
-        return [root]
-    order: list[Tensor] = []
-    placed: set[int] = set()
-    for tensor in recorded:
-        for parent in tensor.parents:
-            if parent._node is None and id(parent) not in placed:
-                placed.add(id(parent))
-                order.append(parent)
-        order.append(tensor)
-    return order
-
-
 def _kind(t: Tensor, is_root: bool, parameters: set[int]) -> str:
     if is_root:
         return ROOT
-    if t._node is not None:
+    if not t.is_leaf:
         return INTERMEDIATE
     if not t.requires_grad:
         return CONSTANT

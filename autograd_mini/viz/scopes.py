@@ -81,8 +81,8 @@ def _claim(graph: Graph, cluster: Cluster, clusters: list[Cluster], owner: dict[
     """Walk back from the call's outputs to its inputs, taking the nodes no inner call took."""
     stop = set(cluster.inputs)
     # Nodes recorded before the call's last input existed were recorded before the call.
-    ticks = [graph.nodes[i].tensor._node[3] for i in cluster.inputs
-             if graph.nodes[i].tensor._node is not None]
+    ticks = [graph.nodes[i].tensor.recorded_at for i in cluster.inputs
+             if not graph.nodes[i].tensor.is_leaf]
     before = max(ticks) if ticks else -1
     stack = list(reversed(cluster.outputs))
     seen: set[int] = set()
@@ -91,8 +91,8 @@ def _claim(graph: Graph, cluster: Cluster, clusters: list[Cluster], owner: dict[
         if i in stop or i in seen:
             continue
         seen.add(i)
-        node = graph.nodes[i].tensor._node
-        if node is not None and node[3] <= before:
+        tensor = graph.nodes[i].tensor
+        if not tensor.is_leaf and tensor.recorded_at <= before:
             continue
         inner = owner.get(i)
         if inner is None:

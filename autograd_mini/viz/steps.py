@@ -1,20 +1,19 @@
-"""The backward pass replayed one node at a time, on numpy arrays, without touching `.grad`.
+"""The backward pass, one node at a time, as the engine walks it — recorded for the replay.
 
-The same chain rule the engine applies (see engine.py), spelled out step by step so that each
-step can be drawn: which gradient arrives at a node, which local rule its op applies, and
-which gradient is added to which parent.
+Nothing here applies the chain rule: `walk_backward` runs the engine's own backward walk
+(engine.run_backward) with an observer that writes down, for each node, the gradient that
+arrived complete and each term it sent to a parent. `.grad` is never touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .. import backend
-from ..engine import sum_to_shape
+from ..autograd import seed_gradient
+from ..engine import run_backward
 from ..errors import AutogradError
 from ..tensor import Tensor
 from .graph import Graph, collect_graph
@@ -47,64 +46,40 @@ def backward_steps(root: Tensor, grad_output: Any = None) -> list[Step]:
 
 
 def walk_backward(graph: Graph, grad_output: Any = None) -> list[Step]:
-    """Replay backward from the graph's root: one step per node that requires grad.
-
-    Nodes are visited in reverse topological order (descending node number), so a node's
-    gradient is complete when it is visited. Each op's VJP runs on numpy arrays exactly as in
-    the engine's first-order backward, then `sum_to_shape` undoes broadcasting.
-    """
-    root = graph.root
-    if not root.tensor.requires_grad:
+    """The engine's backward walk from the graph's root: one step per node that requires grad,
+    in descending node number (each node after all of its consumers)."""
+    root = graph.root.tensor
+    if not root.requires_grad:
         raise AutogradError("backward replay: the root does not require grad")
-    pending: dict[int, np.ndarray] = {root.index: _seed(root.tensor, grad_output)}
-    counts: dict[int, int] = {root.index: 1}
-    sources: dict[int, list[int]] = {root.index: []}
-    steps = []
-    for node in reversed(graph.nodes):
-        i = node.index
-        if not node.tensor.requires_grad or i not in pending:
-            continue
-        g = pending[i]
-        terms: list[Contribution] = []
-        if node.primitive is not None:
-            for position, p, gp in _vjp(graph, i, g):
-                parent = graph.nodes[p].tensor
-                gp = sum_to_shape(np.asarray(gp), parent.shape)
-                if gp.shape != parent.shape:
-                    raise AutogradError(f"backward replay: '{node.primitive.name}' gave a "
-                                        f"gradient of shape {gp.shape} for shape {parent.shape}")
-                gp = gp.astype(parent.dtype, copy=False)
-                pending[p] = gp if p not in pending else pending[p] + gp
-                counts[p] = counts.get(p, 0) + 1
-                sources.setdefault(p, []).append(i)
-                terms.append(Contribution(p, position, gp, pending[p], counts[p]))
-        steps.append(Step(i, g, tuple(sources[i]), tuple(terms)))
-    return steps
+    seed = seed_gradient(root, grad_output, False, "backward replay")
+    recorder = _StepRecorder(graph)
+    run_backward([root], [seed], retain_graph=True, create_graph=False, observer=recorder)
+    return recorder.steps()
 
 
-def _seed(root: Any, grad_output: Any) -> np.ndarray:
-    if grad_output is None:
-        if root.data.size != 1:
-            raise AutogradError(f"backward replay: the root has shape {root.shape}; pass "
-                                "grad_output= of that shape (or reduce it to a scalar)")
-        return np.ones(root.shape, dtype=root.dtype)
-    g = np.asarray(getattr(grad_output, "data", grad_output), dtype=root.dtype)
-    if g.shape != root.shape:
-        raise AutogradError(f"backward replay: grad_output has shape {g.shape}, the root "
-                            f"{root.shape}")
-    return g
+class _StepRecorder:
+    """A BackwardObserver that numbers tensors as the graph does and keeps every event."""
 
+    def __init__(self, graph: Graph) -> None:
+        self.index = {id(n.tensor): n.index for n in graph.nodes}
+        self.grads: dict[int, np.ndarray] = {}
+        self.terms: dict[int, list[Contribution]] = {}
+        self.sources: dict[int, list[int]] = {graph.root_index: []}
 
-def _vjp(graph: Graph, i: int, g: np.ndarray) -> Sequence[tuple[int, int, Any]]:
-    """(argument position, parent node, gradient) for each parent that requires grad."""
-    tensor = graph.nodes[i].tensor
-    prim, params, parents, tick = tensor._node[:4]
-    if tensor._version > tick or any(p._version > tick for p in parents):
-        raise AutogradError(
-            f"backward replay: an input of '{prim.name}' (node #{i}) was modified in place "
-            "after the op recorded it, so its gradient can no longer be computed")
-    needs = tuple(p.requires_grad for p in parents)
-    grads = prim.vjp(g, tensor.data, tuple(p.data for p in parents), needs, backend.NUMPY,
-                     **params)
-    return [(k, graph.nodes[i].parents[k], gp) for k, gp in enumerate(grads)
-            if gp is not None and needs[k]]
+    def node(self, tensor: Tensor, grad: Any) -> None:
+        i = self.index[id(tensor)]
+        self.grads[i] = np.asarray(grad)
+        self.terms.setdefault(i, [])
+
+    def edge(self, tensor: Tensor, parent: Tensor, position: int, grad: Any,
+             total: Any) -> None:
+        i, p = self.index[id(tensor)], self.index[id(parent)]
+        received = self.sources.setdefault(p, [])
+        received.append(i)
+        # `total` may be the very array later terms are added to: keep a snapshot.
+        self.terms[i].append(Contribution(p, position, np.asarray(grad), np.array(total),
+                                          len(received)))
+
+    def steps(self) -> list[Step]:
+        return [Step(i, self.grads[i], tuple(self.sources.get(i, ())), tuple(self.terms[i]))
+                for i in sorted(self.grads, reverse=True)]

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from ..tensor import Tensor
+from .checks import accumulated
 from .format import number, shape_text, summary
 from .graph import collect_graph, compute_gradients
+from .naming import name_root
 
 DEFAULT_MAX_ROWS = 500
 COLUMNS = ("#", "name", "kind", "op", "parents", "shape", "dtype", "value", "grad", "rule")
@@ -32,6 +34,7 @@ def print_graph(
     """
     out = sys.stdout if file is None else file
     graph = collect_graph(root, names=names, model=model)
+    name_root(graph)
     rows_shown = [n.index for n in graph.nodes if not n.inline]
     skipped = 0
     if max_rows is not None and len(rows_shown) > max_rows:
@@ -59,9 +62,8 @@ def print_graph(
         if grads.note:
             lines.append(f"note: {grads.note}")
         elif grads.computed:
-            root_name = graph.root.label or "root"
-            lines.append(f"grad = ∂{root_name}/∂(row), computed without touching .grad")
-        for i, stale in grads.stale.items():
+            lines.append(f"grad = ∂{graph.root.label}/∂(row), computed without touching .grad")
+        for i, stale in accumulated(graph, grads.stale, grads.values).items():
             lines.append(f"note: #{i}.grad holds {summary(stale)}, not {summary(grads.values[i])}"
                          ": accumulated over several backward() calls? (zero_grad)")
     out.write("\n".join(lines) + "\n")
