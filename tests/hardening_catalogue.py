@@ -104,9 +104,24 @@ def render(text: str, collected: Collected) -> str:
             + out[end:])
 
 
+def unmarked_rows(text: str) -> list[str]:
+    """Rows of a catalogue table (one with a `cases` column) that name no marker kind."""
+    rows, in_table = [], False
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+        elif "| cases |" in line and "| area |" not in line:
+            in_table = True
+        elif in_table and not line.startswith("|---") and not ROW.match(line):
+            rows.append(line)
+    return rows
+
+
 def problems(text: str, collected: Collected) -> list[str]:
     """Everything in which HARDENING.md disagrees with the tests."""
-    found = []
+    found = [f"HARDENING.md's row {row.split('|')[1].strip()[:60]!r} names no marker kind: "
+             "mark its tests @pytest.mark.hardening('area/kind') and put the kind in the row"
+             for row in unmarked_rows(text)]
     documented = [m["kind"] for m in map(ROW.match, text.splitlines()) if m]
     for kind, n in Counter(documented).items():
         if n > 1:

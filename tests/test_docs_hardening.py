@@ -57,6 +57,8 @@ def test_problems_name_what_disagrees(monkeypatch):
     assert any("hardening('engine/inf')" in f and "no row" in f for f in found)
     assert any("cli/bad-flags has no test" in f for f in found)
     assert any("test_no_such_test_anywhere" in f for f in found)
+    unmarked = problems(EXAMPLE + "| NaN into a new op | 4 | NaN |\n", collected)
+    assert any("'NaN into a new op' names no marker kind" in f for f in unmarked)
     collected.cases.pop("engine/inf")
     collected.cases["cli/bad-flags"] = 35
     assert problems(EXAMPLE, collected) == ["the counts in HARDENING.md are stale: run python "
