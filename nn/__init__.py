@@ -24,6 +24,7 @@ from .activations import (
 )
 from .delta_check import DeltaCheckReport, delta_check
 from .dropout import Dropout
+from .generators import manual_seed
 from .layers import Dense, Linear
 from .losses import (
     BCELoss,
@@ -37,13 +38,23 @@ from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
-from .training import EarlyStopping, History, Trainer, TrainingInterrupted, fit
+from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
     "Dropout", "ELU", "GELU", "GradientMonitor", "HuberLoss", "Identity", "IncompatibleKeys",
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
-    "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingInterrupted", "fit",
-    "training", "delta_check", "functional", "init", "load", "optim", "save", "utils",
+    "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingDiverged",
+    "TrainingInterrupted", "fit", "training", "delta_check", "functional", "init", "load",
+    "manual_seed", "optim", "save", "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`nn.sklearn` is imported on first use: it needs the optional scikit-learn."""
+    if name == "sklearn":
+        import importlib
+
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

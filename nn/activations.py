@@ -2,12 +2,17 @@
 
 Most are single engine primitives (sigmoid, tanh, relu, ...); GELU and SiLU are composed from
 Tensor ops, so their derivatives come from the engine. All keep the input's shape and dtype.
+`ACTIVATIONS` is the one table of their names (configs, the CLI, the gradient monitor and the
+delta check all read it).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import numbers
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,9 +22,10 @@ from autograd_mini import Tensor
 from .module import Module
 
 __all__ = [
-    "ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax",
-    "Softplus", "Tanh", "elu", "gelu", "identity", "leaky_relu", "log_softmax", "relu", "sigmoid",
-    "silu", "softmax", "softplus", "tanh",
+    "ACTIVATIONS", "ELU", "GELU", "Activation", "Identity", "LeakyReLU", "LogSoftmax", "ReLU",
+    "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "activation_name", "elu", "gelu",
+    "identity", "leaky_relu", "log_softmax", "relu", "sigmoid", "silu", "softmax", "softplus",
+    "tanh",
 ]
 
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -57,17 +63,47 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     return am.elu(x, alpha)
 
 
-def softplus(x: Any, beta: float = 1.0) -> Tensor:
-    """ln(1 + e^(βx)) / β, stable for any x."""
-    if beta == 1.0:
-        return am.softplus(x)
-    # = max(x, 0) + ln(1 + e^(−β|x|)) / β, so βx is never formed (it overflows for huge x).
-    # −|x| is built with where, not abs, so the gradient at 0 is σ(0) and not abs'(0) = 0.
+def _number(who: str, name: str, value: Any) -> float:
+    """A real number as a float: float("0.3") or float(True) would hide a mistake."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise TypeError(f"{who}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _softplus_beta(who: str, beta: Any) -> float:
+    """β as a float; it divides, so 0 is refused (PyTorch silently returns inf)."""
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise TypeError(f"{who}: beta must be a number, got {beta!r}")
+    if not math.isfinite(beta) or beta == 0:
+        raise ValueError(f"{who}: beta must be a finite non-zero number, got {beta!r} "
+                         "(softplus(x) = ln(1 + e^(βx)) / β divides by β)")
+    return float(beta)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(βx)) / β, and x itself where βx > threshold (PyTorch's rule); β ≠ 0.
+
+    A negative β gives the mirrored curve −softplus_|β|(−x), a smooth min(x, 0), as in PyTorch.
+    """
+    beta = _softplus_beta("softplus", beta)
+    threshold = _number("softplus", "threshold", threshold)
     t = am.as_tensor(x)
-    positive = t.data > 0
-    minus_abs = am.where(positive, -t, t)
-    tail = am.clip(minus_abs, min=-_SOFTPLUS_NEGLIGIBLE / beta)  # ≤ 800/β: βx cannot overflow
-    return am.relu(t) + am.softplus(tail * beta) * (1.0 / beta)
+    s = t if beta > 0 else -t  # softplus_β(x) = −softplus_|β|(−x) for β < 0
+    c = abs(beta)
+    if c == 1.0:
+        smooth = am.softplus(s)
+    else:
+        # = max(s, 0) + ln(1 + e^(−c|s|)) / c, so c·s is never formed (it overflows for huge
+        # s). −|s| is built with where, not abs, so the gradient at 0 is σ(0), not abs'(0) = 0.
+        positive = s.data > 0
+        minus_abs = am.where(positive, -s, s)
+        tail = am.clip(minus_abs, min=-_SOFTPLUS_NEGLIGIBLE / c)  # ≥ −800/c: c·s cannot overflow
+        smooth = am.relu(s) + am.softplus(tail * c) * (1.0 / c)
+    if beta < 0:
+        smooth = -smooth
+    with np.errstate(over="ignore", invalid="ignore"):
+        linear = t.data * beta > threshold  # (shape of x) where PyTorch returns x itself
+    return am.where(linear, t, smooth) if linear.any() else smooth
 
 
 def gelu(x: Any) -> Tensor:
@@ -89,14 +125,14 @@ def identity(x: Any) -> Tensor:
     return am.as_tensor(x)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """eˣ / Σ eˣ along `axis`."""
-    return am.softmax(x, axis)
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """eˣ / Σ eˣ along `axis` (`dim=`, PyTorch's name, is refused with the fix)."""
+    return am.softmax(x, _axis("softmax", axis, dim))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x − logsumexp(x) along `axis`."""
-    return am.log_softmax(x, axis)
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """x − logsumexp(x) along `axis` (`dim=`, PyTorch's name, is refused with the fix)."""
+    return am.log_softmax(x, _axis("log_softmax", axis, dim))
 
 
 # ---- modules ---------------------------------------------------------------------------------
@@ -126,7 +162,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Any) -> Tensor:
         return am.leaky_relu(x, self.negative_slope)
@@ -140,7 +176,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = _number("ELU", "alpha", alpha)
 
     def forward(self, x: Any) -> Tensor:
         return am.elu(x, self.alpha)
@@ -150,17 +186,18 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    """ln(1 + e^(βx)) / β."""
+    """ln(1 + e^(βx)) / β, x where βx > threshold; β ≠ 0 (negative: a smooth min(x, 0))."""
 
-    def __init__(self, beta: float = 1.0) -> None:
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = float(beta)
+        self.beta = _softplus_beta("Softplus", beta)
+        self.threshold = _number("Softplus", "threshold", threshold)
 
     def forward(self, x: Any) -> Tensor:
-        return softplus(x, self.beta)
+        return softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={self.beta}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class GELU(Module):
@@ -184,8 +221,12 @@ class Identity(Module):
         return am.as_tensor(x)
 
 
-def _axis(module: str, axis: Any) -> int:
-    """An int axis; int(1.5) would silently normalise over axis 1."""
+def _axis(module: str, axis: Any, dim: Any = None) -> int:
+    """An int axis; int(1.5) would silently normalise over axis 1. PyTorch's `dim=` gets a
+    message with the fix rather than a bare "unexpected keyword argument"."""
+    if dim is not None:
+        raise TypeError(f"{module}: nn uses numpy's name axis= for PyTorch's dim=; write "
+                        f"axis={dim!r}")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{module}: axis must be an int, got {axis!r}")
     return int(axis)
@@ -194,9 +235,9 @@ def _axis(module: str, axis: Any) -> int:
 class Softmax(Module):
     """eˣ / Σ eˣ along `axis` (default: the last, i.e. over classes for (batch, classes))."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = _axis("Softmax", axis)
+        self.axis = _axis("Softmax", axis, dim)
 
     def forward(self, x: Any) -> Tensor:
         return am.softmax(x, self.axis)
@@ -208,12 +249,43 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """x − logsumexp(x) along `axis`."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = _axis("LogSoftmax", axis)
+        self.axis = _axis("LogSoftmax", axis, dim)
 
     def forward(self, x: Any) -> Tensor:
         return am.log_softmax(x, self.axis)
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
+
+
+# ---- the one table of names ------------------------------------------------------------------
+class Activation(NamedTuple):
+    """An elementwise activation: its module class and its function."""
+
+    module: type[Module]
+    function: Callable[..., Tensor]
+
+
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({
+    "sigmoid": Activation(Sigmoid, sigmoid),
+    "tanh": Activation(Tanh, tanh),
+    "relu": Activation(ReLU, relu),
+    "leaky_relu": Activation(LeakyReLU, leaky_relu),
+    "elu": Activation(ELU, elu),
+    "gelu": Activation(GELU, gelu),
+    "silu": Activation(SiLU, silu),
+    "softplus": Activation(Softplus, softplus),
+    "identity": Activation(Identity, identity),
+})
+_NAME_OF: dict[type, str] = {a.module: name for name, a in ACTIVATIONS.items()}
+
+
+def activation_name(module: Any) -> str | None:
+    """The `ACTIVATIONS` name of an activation module (or of a subclass), else None."""
+    for cls in type(module).__mro__:
+        name = _NAME_OF.get(cls)
+        if name is not None:
+            return name
+    return None

@@ -11,17 +11,15 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from . import delta
-from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import ACTIVATIONS, ELU, Identity, LeakyReLU, activation_name
 from .layers import Linear
 from .losses import cross_entropy, mse_loss
 from .module import Module, Sequential
 
 __all__ = ["DeltaCheckReport", "delta_check"]
 
-_ACTIVATION_NAMES: dict[type, str] = {
-    Sigmoid: "sigmoid", Tanh: "tanh", ReLU: "relu", LeakyReLU: "leaky_relu", ELU: "elu",
-    Identity: "identity",
-}
+# The modules whose derivative nn.delta writes out in closed form, by their one table name.
+_CHECKED = [name for name in ACTIVATIONS if name in delta.ACTIVATIONS]
 
 
 @dataclass
@@ -82,10 +80,11 @@ def _layers_of(model: Module) -> list[tuple[Linear, Module, str]]:
                 layers.append((pending, Identity(), "identity"))
             pending = module
             continue
-        name = _ACTIVATION_NAMES.get(type(module))
-        if name is None:
+        name = activation_name(module)
+        if name not in _CHECKED:
+            names = ", ".join(ACTIVATIONS[n].module.__name__ for n in _CHECKED)
             raise TypeError(f"delta_check: module {i} ({type(module).__name__}) is not a Linear "
-                            f"or one of {', '.join(t.__name__ for t in _ACTIVATION_NAMES)}")
+                            f"or one of {names}")
         if pending is None:
             raise ValueError(f"delta_check: activation {i} ({type(module).__name__}) must follow "
                              "a Linear layer")

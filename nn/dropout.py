@@ -9,6 +9,7 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
+from .arguments import ArgumentTypeError
 from .init import RNG, as_generator
 from .module import Module
 
@@ -16,7 +17,10 @@ __all__ = ["Dropout", "dropout"]
 
 
 def _check_p(p: float, who: str) -> float:
-    if isinstance(p, bool) or not 0.0 <= p < 1.0:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise ArgumentTypeError(f"{who}: p must be a number in [0, 1), got {p!r} "
+                                f"({type(p).__name__})")
+    if not 0.0 <= p < 1.0:
         raise ValueError(f"{who}: p must lie in [0, 1), got {p!r}")
     return float(p)
 

@@ -3,7 +3,7 @@
 Weights are shaped (in, out), so fan_in = shape[0] and fan_out = shape[1]; for more than two
 axes the trailing ones are a receptive field multiplying both. Every function fills the tensor
 (or array) in place, keeps its dtype and returns it. `rng` is a `np.random.Generator`, an int
-seed, or None for fresh OS entropy.
+seed, or None for fresh OS entropy (or, after `nn.manual_seed`, a reproducible stream).
 """
 
 from __future__ import annotations
@@ -17,24 +17,17 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
+from .arguments import ArgumentTypeError, check_real
+from .generators import RNG as RNG  # re-exported: layers annotate rng: init.RNG
+from .generators import as_generator
+
 __all__ = [
     "as_generator", "calculate_gain", "constant_", "fan_in_and_fan_out", "kaiming_normal_",
     "kaiming_uniform_", "normal_", "ones_", "uniform_", "xavier_normal_", "xavier_uniform_",
     "zeros_",
 ]
 
-RNG = np.random.Generator | int | None
 T = TypeVar("T", Tensor, np.ndarray)
-
-
-def as_generator(rng: RNG) -> np.random.Generator:
-    """A Generator unchanged, a non-negative int as a seed, None as fresh entropy."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise TypeError(f"rng must be a np.random.Generator, a non-negative int seed or None, "
-                        f"got {rng!r}")
-    return np.random.default_rng(int(rng))
 
 
 def _array(tensor: Tensor | np.ndarray, fn: str) -> np.ndarray:
@@ -83,18 +76,26 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, rng: RNG = None) -> T:
     """Fill with U(a, b)."""
     array = _array(tensor, "uniform_")
+    a = check_real("uniform_", "a", a, finite=True)
+    b = check_real("uniform_", "b", b, finite=True)
+    if a > b:
+        raise ValueError(f"uniform_: needs a <= b, got a={a!r}, b={b!r}")
     return _fill(tensor, as_generator(rng).uniform(a, b, size=array.shape))
 
 
 def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, rng: RNG = None) -> T:
     """Fill with N(mean, std²)."""
     array = _array(tensor, "normal_")
+    mean = check_real("normal_", "mean", mean, finite=True)
+    std = check_real("normal_", "std", std, low=0.0, finite=True)
     return _fill(tensor, as_generator(rng).normal(mean, std, size=array.shape))
 
 
 def constant_(tensor: T, value: float) -> T:
     """Fill with one value."""
     _array(tensor, "constant_")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"constant_: value must be a real number, got {value!r}")
     return _fill(tensor, value)
 
 
@@ -111,6 +112,9 @@ def ones_(tensor: T) -> T:
 def xavier_uniform_(tensor: T, gain: float = 1.0, rng: RNG = None) -> T:
     """Glorot & Bengio: U(−a, a) with a = gain·√(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(_array(tensor, "xavier_uniform_").shape)
+    gain = check_real("xavier_uniform_", "gain", gain, finite=True)
+    if fan_in + fan_out == 0:
+        return tensor  # nothing to fill; PyTorch's rule for zero-element tensors
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng)
 
@@ -118,22 +122,33 @@ def xavier_uniform_(tensor: T, gain: float = 1.0, rng: RNG = None) -> T:
 def xavier_normal_(tensor: T, gain: float = 1.0, rng: RNG = None) -> T:
     """Glorot & Bengio: N(0, σ²) with σ = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(_array(tensor, "xavier_normal_").shape)
+    gain = check_real("xavier_normal_", "gain", gain, finite=True)
+    if fan_in + fan_out == 0:
+        return tensor  # nothing to fill; PyTorch's rule for zero-element tensors
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
 
 
 def _kaiming_std(tensor: Tensor | np.ndarray, a: float, mode: str, nonlinearity: str,
-                 fn: str) -> float:
+                 fn: str) -> float | None:
+    """gain / √fan, or None for a weight with no elements (a fan of 0: nothing to fill)."""
     fan_in, fan_out = fan_in_and_fan_out(_array(tensor, fn).shape)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    a = check_real(fn, "a", a, finite=True)
+    gain = calculate_gain(nonlinearity, a)
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    if fan == 0:  # PyTorch: "Initializing zero-element tensors is a no-op"
+        return None
+    return gain / math.sqrt(fan)
 
 
 def kaiming_uniform_(tensor: T, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", rng: RNG = None) -> T:
     """He et al.: U(−b, b) with b = gain·√(3 / fan); `a` is the leaky_relu slope."""
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    if std is None:
+        return tensor
+    bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, rng)
 
 
@@ -141,4 +156,6 @@ def kaiming_normal_(tensor: T, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", rng: RNG = None) -> T:
     """He et al.: N(0, σ²) with σ = gain / √fan; `a` is the leaky_relu slope."""
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    if std is None:
+        return tensor
     return normal_(tensor, 0.0, std, rng)

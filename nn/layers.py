@@ -11,6 +11,7 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from . import init
+from .arguments import check_bool, check_int
 from .module import Module, Parameter
 
 __all__ = ["Dense", "Linear", "linear"]
@@ -41,11 +42,10 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = np.float32, rng: init.RNG = None) -> None:
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got "
-                             f"({in_features}, {out_features})")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        in_features = check_int("Linear", "in_features", in_features, 1)
+        out_features = check_int("Linear", "out_features", out_features, 1)
+        bias = check_bool("Linear", "bias", bias)
+        self.in_features, self.out_features = in_features, out_features
         generator = init.as_generator(rng)
         k = 1.0 / math.sqrt(in_features)
         self.weight = Parameter(np.empty((in_features, out_features), dtype=dtype))

@@ -107,9 +107,25 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def _log_clamped(p: Tensor) -> Tensor:
     # log(0) would be −inf (and warn); the smallest subnormal keeps log finite (≈ −103 in
-    # float32, −744 in float64), and the floor makes it exactly PyTorch's −100.
+    # float32, −744 in float64), and the floor makes it exactly PyTorch's −100. Below the floor
+    # the gradient goes to the constant, so 1/p is never multiplied by a nonzero upstream
+    # gradient where p is clipped (inf·0 would be NaN). That needs log(tiny) < −100, which
+    # float16 lacks (log(6e-8) ≈ −16.6): callers compute in _at_least_float32.
     tiny = float(np.finfo(p.dtype).smallest_subnormal)
     return am.maximum(am.log(am.clip(p, min=tiny)), _LOG_FLOOR)
+
+
+def _at_least_float32(x: Tensor) -> Tensor:
+    """float16 (and smaller) upcast to float32 for a log-domain loss; others unchanged.
+
+    In float16, 1/p overflows for p < 1.5e-5 and log(p) cannot reach PyTorch's −100 floor, so a
+    confidently wrong prediction gave a NaN gradient; the loss is cast back to the input dtype.
+    """
+    return am.astype(x, np.float32) if x.dtype.itemsize < 4 else x
+
+
+def _same_dtype(losses: Tensor, like: Tensor) -> Tensor:
+    return losses if losses.dtype == like.dtype else am.astype(losses, like.dtype)
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -119,14 +135,17 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got "
                          f"range [{p.data.min()}, {p.data.max()}]; use "
                          "binary_cross_entropy_with_logits for raw scores")
-    losses = -(y * _log_clamped(p) + (1.0 - y) * _log_clamped(1.0 - p))
-    return _reduce("binary_cross_entropy", losses, reduction)
+    p32, y32 = _at_least_float32(p), _at_least_float32(y)
+    losses = -(y32 * _log_clamped(p32) + (1.0 - y32) * _log_clamped(1.0 - p32))
+    return _reduce("binary_cross_entropy", _same_dtype(losses, p), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """BCE of σ(z) computed from logits z as softplus(z) − z·y: stable for any z."""
     z, y = _pair("binary_cross_entropy_with_logits", input, target)
-    return _reduce("binary_cross_entropy_with_logits", am.softplus(z) - z * y, reduction)
+    z32, y32 = _at_least_float32(z), _at_least_float32(y)
+    losses = _same_dtype(am.softplus(z32) - z32 * y32, z)
+    return _reduce("binary_cross_entropy_with_logits", losses, reduction)
 
 
 class _Loss(Module):

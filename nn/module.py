@@ -3,12 +3,15 @@
 A module's members are its attributes, in assignment order: Parameters, sub-Modules, buffers
 registered with `register_buffer`, and lists or tuples of Parameters or Modules. Nothing is
 hidden behind `__getattr__`/`__setattr__`, so a misspelt attribute fails the usual way.
+Forward hooks (`register_forward_hook`) are the one way to observe or change a module's output
+from outside; graph drawing and the gradient monitor use them or the scope recorder below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
@@ -16,7 +19,18 @@ import autograd_mini as am
 from autograd_mini import Tensor
 from autograd_mini.scope import record_call
 
-__all__ = ["IncompatibleKeys", "Module", "ModuleList", "Parameter", "Sequential"]
+__all__ = [
+    "IncompatibleKeys", "Module", "ModuleList", "Parameter", "RemovableHandle", "Sequential",
+    "zero_grads",
+]
+
+M = TypeVar("M", bound="Module")
+ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
+_hook_ids = itertools.count()
+# False until the first forward hook anywhere, so `__call__` without hooks pays one global read:
+# same-process A/B of a no-op module, min of 30×3×20000 calls: 233 ns with this flag, 230 ns
+# before hooks existed, 248 ns when testing `self._forward_hooks` on every call.
+_hooks_registered = False
 
 
 class Parameter(Tensor):
@@ -52,6 +66,70 @@ def _tensor_array(value: Any) -> np.ndarray:
     return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
+def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget accumulated gradients: `grad = None` (default) or zeros, in place where the
+    gradient array is writable (a read-only one, e.g. a broadcast view, is replaced).
+
+    The one body behind `Module.zero_grad` and `Optimizer.zero_grad`."""
+    for p in parameters:
+        grad = p.grad
+        if set_to_none or grad is None:
+            p.grad = None
+        elif isinstance(grad, np.ndarray) and grad.flags.writeable:
+            grad.fill(0)
+        else:
+            p.grad = np.zeros_like(p.data)
+
+
+class RemovableHandle:
+    """Returned by `register_forward_hook`: `handle.remove()` (or a `with` block) detaches it."""
+
+    def __init__(self, hooks: dict[int, ForwardHook], key: int) -> None:
+        self._hooks = hooks
+        self._key = key
+
+    def remove(self) -> None:
+        """Detach the hook; removing twice is harmless."""
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _float_dtype(who: str, dtype: Any) -> np.dtype:
+    try:
+        resolved: np.dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{who}: expected a floating dtype such as np.float64, got "
+                        f"{dtype!r}") from None
+    if resolved.kind != "f":
+        raise TypeError(f"{who}: parameters must stay floating point; got dtype {resolved} "
+                        "(use np.float16, np.float32 or np.float64)")
+    return resolved
+
+
+def _check_module(who: str, item: Any, where: str) -> None:
+    """Raise a TypeError that says how to fix the usual mistakes (a class, a function)."""
+    if isinstance(item, Module):
+        return
+    if isinstance(item, type) and issubclass(item, Module):
+        hint = f"; did you mean {_spelling(item)}()? (a layer is an instance, not its class)"
+        raise TypeError(f"{who}: {where} is the class {item.__name__}, not a module{hint}")
+    if callable(item):
+        raise TypeError(f"{who}: {where} is a function ({getattr(item, '__name__', item)!r}), "
+                        "not a Module; use the matching module (e.g. nn.ReLU() for relu) or "
+                        "wrap it in a Module subclass whose forward calls it")
+    raise TypeError(f"{who}: {where} is a {type(item).__name__}, not a Module")
+
+
+def _spelling(cls: type) -> str:
+    """`nn.ReLU` for nn's own classes, the bare class name for a user's."""
+    return f"nn.{cls.__name__}" if cls.__module__.split(".")[0] == "nn" else cls.__name__
+
+
 class Module:
     """Base class of every layer and model: override `forward`; call the module itself.
 
@@ -61,6 +139,7 @@ class Module:
 
     training: bool = True
     _buffer_names: tuple[str, ...] = ()
+    _forward_hooks: dict[int, ForwardHook] = {}  # shared empty default; never mutated
 
     def __init__(self) -> None:
         self.training = True
@@ -70,9 +149,34 @@ class Module:
         """The computation; subclasses override this."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Tensor:
+        """Run `forward`, then the forward hooks; typed as returning a Tensor, which every
+        module of nn does (a subclass returning something else can annotate its own)."""
         output = self.forward(*inputs, **kwargs)
+        if _hooks_registered and self._forward_hooks:
+            output = self._run_forward_hooks(inputs, output)
         record_call(self, inputs, output)  # one global read unless graphs are being drawn
+        return output  # type: ignore[no-any-return]
+
+    def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
+        """Call `hook(module, inputs, output)` after every `forward` of this module; a hook
+        that returns something other than None replaces the output (PyTorch's rule)."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: expected a callable(module, inputs, "
+                            f"output), got {type(hook).__name__}")
+        global _hooks_registered
+        _hooks_registered = True
+        if "_forward_hooks" not in vars(self):
+            self._forward_hooks = {}
+        key = next(_hook_ids)
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
+
+    def _run_forward_hooks(self, inputs: tuple[Any, ...], output: Any) -> Any:
+        for hook in list(self._forward_hooks.values()):  # a hook may remove itself
+            result = hook(self, inputs, output)
+            if result is not None:
+                output = result
         return output
 
     # ---- members -------------------------------------------------------------------------
@@ -167,18 +271,25 @@ class Module:
         """Number of scalar parameters (each shared parameter counted once)."""
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
+    def apply(self: M, fn: Callable[[Module], Any]) -> M:
+        """Call `fn(module)` on every descendant, children first, then on this module (as in
+        PyTorch, e.g. to re-initialise every Linear)."""
+        for m in reversed(list(self.modules())):
+            fn(m)
+        return self
+
     # ---- modes and gradients ---------------------------------------------------------------
-    def train(self, mode: bool = True) -> Module:
+    def train(self: M, mode: bool = True) -> M:
         """Set training mode here and in every descendant (affects Dropout, BatchNorm)."""
         for m in self.modules():
             m.training = bool(mode)
         return self
 
-    def eval(self) -> Module:
+    def eval(self: M) -> M:
         """Evaluation mode: same as `train(False)`."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
         """Freeze (False) or unfreeze every parameter."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
@@ -186,13 +297,59 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients: `grad = None` (default) or zero-filled in place."""
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            elif isinstance(p.grad, np.ndarray):
-                p.grad.fill(0)
+        zero_grads(self.parameters(), set_to_none)
+
+    # ---- dtype and device --------------------------------------------------------------------
+    def to(self: M, *args: Any, dtype: Any = None, device: Any = None) -> M:
+        """Cast every floating parameter, gradient and buffer to `dtype`, in place (the tensors
+        stay the same objects); integer buffers such as `num_batches_tracked` keep theirs.
+
+        Accepts PyTorch's spellings: `to(np.float64)`, `to("float64")`, `to("cpu")`,
+        `to("cpu", np.float64)`, `to(dtype=...)`, `to(other_tensor)`. Layers cast their input
+        to their parameters' dtype, so a model moved to float64 computes in float64. Create the
+        optimizer after the cast (its state keeps the dtype it was made with).
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _is_device(arg):
+                device = arg
+            elif dtype is None:
+                dtype = arg
             else:
-                p.grad = np.zeros_like(p.data)
+                raise TypeError(f"{type(self).__name__}.to: got two dtypes ({dtype!r} and "
+                                f"{arg!r})")
+        if device is not None:
+            _check_device(type(self).__name__, device)
+        if dtype is None:
+            return self
+        target = _float_dtype(f"{type(self).__name__}.to", dtype)
+        with am.no_grad():
+            for value in self._state_entries().values():
+                if value.dtype.kind == "f" and value.dtype != target:
+                    _cast_in_place(value, target)
+        return self
+
+    def double(self: M) -> M:
+        """Parameters and floating buffers to float64: `to(np.float64)`."""
+        return self.to(np.float64)
+
+    def float(self: M) -> M:
+        """Parameters and floating buffers to float32 (nn's default): `to(np.float32)`."""
+        return self.to(np.float32)
+
+    def half(self: M) -> M:
+        """Parameters and floating buffers to float16: `to(np.float16)`."""
+        return self.to(np.float16)
+
+    def cpu(self: M) -> M:
+        """A no-op, for PyTorch code: autograd_mini always computes on the CPU."""
+        return self
+
+    def cuda(self: M, device: Any = None) -> M:
+        """Refused with an explanation: autograd_mini computes with numpy on the CPU."""
+        _check_device(type(self).__name__, "cuda")
+        return self
 
     # ---- state -----------------------------------------------------------------------------
     def _state_entries(self) -> dict[str, Tensor]:
@@ -221,7 +378,12 @@ class Module:
                 continue
             array = _tensor_array(state_dict[key])
             if array.shape != target.shape:
-                mismatched.append(f"{key!r}: checkpoint {array.shape}, model {target.shape}")
+                hint = ""
+                if array.ndim == 2 and array.shape == target.shape[::-1]:
+                    hint = (" (transposed? nn.Linear stores weight as (in, out), PyTorch as "
+                            "(out, in): pass weight.T)")
+                mismatched.append(f"{key!r}: checkpoint {array.shape}, model {target.shape}"
+                                  + hint)
             elif array.dtype.kind not in "biuf":
                 mismatched.append(f"{key!r}: checkpoint dtype {array.dtype} is not numeric")
             else:
@@ -275,10 +437,11 @@ class Sequential(Module):
         super().__init__()
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
+        if len(layers) == 1 and isinstance(layers[0], Mapping):
+            raise TypeError("Sequential: got a dict of layers; nn.Sequential takes the modules "
+                            "themselves: Sequential(*layers.values())")
         for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, "
-                                "not a Module")
+            _check_module("Sequential", layer, f"item {i}")
         self.layers: list[Module] = list(layers)
 
     def _members(self) -> Iterator[tuple[str, Any]]:
@@ -290,7 +453,11 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def __getitem__(self, index: int | slice) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
         if isinstance(index, slice):
             return Sequential(*self.layers[index])
         return self.layers[index]
@@ -303,8 +470,7 @@ class Sequential(Module):
 
     def append(self, layer: Module) -> Sequential:
         """Add a module at the end."""
-        if not isinstance(layer, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(layer).__name__}")
+        _check_module("Sequential.append", layer, "the argument")
         self.layers.append(layer)
         return self
 
@@ -324,8 +490,7 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> ModuleList:
         """Add a module at the end."""
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+        _check_module("ModuleList", module, "the item")
         self.items.append(module)
         return self
 
@@ -335,7 +500,11 @@ class ModuleList(Module):
             self.append(m)
         return self
 
-    def __getitem__(self, index: int | slice) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> ModuleList: ...
+    def __getitem__(self, index: int | slice) -> Module | ModuleList:
         if isinstance(index, slice):
             return ModuleList(self.items[index])
         return self.items[index]
@@ -348,3 +517,26 @@ class ModuleList(Module):
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList holds modules; iterate over it and call them")
+
+
+def _is_device(value: Any) -> bool:
+    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+def _check_device(who: str, device: Any) -> None:
+    """'cpu' is accepted (a no-op); any other device gets an explanation."""
+    if str(device).split(":")[0] != "cpu":
+        raise ValueError(f"{who}.to: device {str(device)!r} is not available: autograd_mini "
+                         "computes with numpy on the CPU; drop the .to(device) / .cuda() call")
+
+
+def _cast_in_place(tensor: Tensor, dtype: np.dtype) -> None:
+    """Give `tensor` (and its gradient) `dtype`, keeping the object, and bump its version so
+    a graph recorded before the cast fails at backward instead of mixing dtypes."""
+    tensor.data = tensor.data.astype(dtype)
+    tensor.copy_(tensor.data)  # a no-op write through the public API, which marks it changed
+    grad = tensor.grad
+    if isinstance(grad, np.ndarray):
+        tensor.grad = grad.astype(dtype)
+    elif isinstance(grad, Tensor):
+        tensor.grad = am.astype(grad.detach(), dtype)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +35,14 @@ import numpy as np
 
 import autograd_mini as am
 
+from .activations import ACTIVATIONS, activation_name
+from .module import Module, RemovableHandle
 from .utils import _vector_norm
 
-# Activation modules recognised by class name, so this file needs no import of the layers.
-ACTIVATION_KINDS = {
-    "ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "ELU": "elu",
-}
-_KINDS = frozenset(ACTIVATION_KINDS.values())
+# The activations whose outputs say something about dead or saturated units (names from the one
+# table, nn.activations.ACTIVATIONS); `_activation_stats` has a rule for each.
+_KINDS = frozenset({"relu", "leaky_relu", "sigmoid", "tanh", "elu"})
+assert _KINDS <= ACTIVATIONS.keys()
 
 
 @dataclass
@@ -79,36 +80,29 @@ class GradientMonitor:
         self.history: list[dict[str, Any]] = []
         self._captured: dict[str, tuple[str, np.ndarray, float]] = {}
         self._snapshot: dict[str, np.ndarray] = {}
-        self._wrapped: list[tuple[str, Any, bool, Any]] = []
-        if watch_activations and hasattr(model, "named_modules"):
+        self._hooks: list[tuple[str, RemovableHandle]] = []
+        if watch_activations and isinstance(model, Module):
             for name, module in model.named_modules():
-                kind = ACTIVATION_KINDS.get(type(module).__name__)
-                if kind is not None:
-                    self._wrap(name, module, kind)
+                kind = activation_name(module)
+                if kind in _KINDS:
+                    self._watch(name, module, kind)
 
     # ---- activations ---------------------------------------------------------------------
-    def _wrap(self, name: str, module: Any, kind: str) -> None:
-        """Replace the instance's `forward` with one that keeps its latest output."""
-        captured, original = self._captured, module.forward
+    def _watch(self, name: str, module: Module, kind: str) -> None:
+        """Keep the module's latest output, through a forward hook."""
+        captured = self._captured
         alpha = float(getattr(module, "alpha", 1.0))
-        had_own = "forward" in vars(module)
 
-        def forward(*args: Any, **kwargs: Any) -> Any:
-            output = original(*args, **kwargs)
+        def keep_output(module: Module, inputs: tuple[Any, ...], output: Any) -> None:
             captured[name] = (kind, _array(output), alpha)
-            return output
 
-        module.forward = forward
-        self._wrapped.append((name, module, had_own, original))
+        self._hooks.append((name, module.register_forward_hook(keep_output)))
 
     def remove(self) -> None:
-        """Restore the wrapped activation modules' own `forward`."""
-        for _, module, had_own, original in reversed(self._wrapped):
-            if had_own:
-                module.forward = original
-            else:
-                vars(module).pop("forward", None)
-        self._wrapped.clear()
+        """Detach the hooks from the watched activation modules."""
+        for _, handle in self._hooks:
+            handle.remove()
+        self._hooks.clear()
 
     def __enter__(self) -> GradientMonitor:
         return self
@@ -119,7 +113,7 @@ class GradientMonitor:
     @property
     def watched(self) -> list[str]:
         """Names of the activation modules whose outputs are captured automatically."""
-        return [name for name, *_ in self._wrapped]
+        return [name for name, _ in self._hooks]
 
     def watch_activation(
         self, name: str, output: Any, kind: str | None = None, alpha: float = 1.0
@@ -417,6 +411,6 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]

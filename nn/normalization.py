@@ -9,6 +9,7 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import ShapeError, Tensor
 
+from .arguments import check_bool, check_int, check_real
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "batch_norm"]
@@ -50,11 +51,12 @@ def batch_norm(
     inv_std = ((running_var.data + eps) ** -0.5).astype(t.dtype, copy=False)  # (features,)
     shift = -(running_mean.data * inv_std)
     if weight is None:
-        out = t * inv_std + shift
+        out: Tensor = t * inv_std + shift
         return out if bias is None else out + bias
     scale = weight * inv_std  # (features,)
     offset = weight * shift if bias is None else weight * shift + bias
-    return t * scale + offset  # (batch, features)
+    folded: Tensor = t * scale + offset  # (batch, features)
+    return folded
 
 
 class BatchNorm1d(Module):
@@ -62,7 +64,9 @@ class BatchNorm1d(Module):
 
     weight γ starts at 1, bias β at 0 (if `affine`); buffers `running_mean`, `running_var`
     (float, saved in state_dict) and `num_batches_tracked` (int) exist if `track_running_stats`.
-    `momentum=None` uses a cumulative average of all batches, as in PyTorch.
+    `momentum=None` uses a cumulative average of all batches, as in PyTorch. `dtype` is that of
+    the parameters and running statistics (float32 unless given; `module.to(dtype)` changes
+    it); the input is cast to it, as in Linear. Without either, the input keeps its dtype.
     """
 
     running_mean: Tensor | None
@@ -73,14 +77,14 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        if num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
-        self.num_features = int(num_features)
-        self.dtype = np.dtype(dtype)
-        self.eps = float(eps)
+        self.num_features = check_int("BatchNorm1d", "num_features", num_features, 1)
+        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True, finite=True)
+        if momentum is not None:
+            momentum = check_real("BatchNorm1d", "momentum", momentum, low=0.0, high=1.0)
         self.momentum = momentum
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
+        self.affine = affine = check_bool("BatchNorm1d", "affine", affine)
+        self.track_running_stats = check_bool("BatchNorm1d", "track_running_stats",
+                                              track_running_stats)
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if affine:
@@ -94,6 +98,12 @@ class BatchNorm1d(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        """The dtype of the parameters (or running statistics); None when there are neither."""
+        own = self.weight if self.weight is not None else self.running_mean
+        return None if own is None else own.dtype
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
@@ -109,8 +119,9 @@ class BatchNorm1d(Module):
         if t.ndim != 2 or t.shape[1] != self.num_features:
             raise ShapeError(f"BatchNorm1d({self.num_features}): expected input (batch, "
                              f"{self.num_features}), got shape {t.shape}")
-        if t.dtype != self.dtype:
-            t = am.astype(t, self.dtype)  # a float32 layer stays float32, as in Linear
+        dtype = self.dtype  # read from the tensors, so module.to(np.float64) is honoured
+        if dtype is not None and t.dtype != dtype:
+            t = am.astype(t, dtype)  # a float32 layer stays float32, as in Linear
         momentum = self.momentum
         tracked = self.num_batches_tracked
         if self.training and tracked is not None:

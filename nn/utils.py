@@ -9,6 +9,8 @@ import numpy as np
 
 import autograd_mini as am
 
+from .arguments import check_bool, check_real
+
 
 def clip_grad_norm_(
     params: am.Tensor | Iterable[am.Tensor],
@@ -23,11 +25,11 @@ def clip_grad_norm_(
     skipped. A non-finite total raises when `error_if_nonfinite`, and otherwise (as in PyTorch)
     makes the scale 0 or NaN.
     """
-    norm_type = float(norm_type)
-    if not (norm_type > 0):
-        raise ValueError(f"clip_grad_norm_: invalid norm_type={norm_type!r}; expected > 0 or inf")
-    if not max_norm >= 0:
-        raise ValueError(f"clip_grad_norm_: invalid max_norm={max_norm!r}; expected >= 0")
+    max_norm = check_real("clip_grad_norm_", "max_norm", max_norm, low=0.0)
+    if norm_type in ("inf", "Inf"):  # PyTorch reads the norm through float(), so this works
+        norm_type = math.inf
+    norm_type = check_real("clip_grad_norm_", "norm_type", norm_type, low=0.0, low_open=True)
+    error_if_nonfinite = check_bool("clip_grad_norm_", "error_if_nonfinite", error_if_nonfinite)
     grads = _gradients(params)
     if not grads:
         return 0.0
@@ -50,9 +52,7 @@ def clip_grad_norm_(
 
 def clip_grad_value_(params: am.Tensor | Iterable[am.Tensor], clip_value: float) -> None:
     """Clamp every gradient entry to [-clip_value, clip_value] in place."""
-    if not clip_value >= 0:
-        raise ValueError(f"clip_grad_value_: invalid clip_value={clip_value!r}; expected >= 0")
-    value = float(clip_value)
+    value = check_real("clip_grad_value_", "clip_value", clip_value, low=0.0)
     for p, g in _gradients(params):
         if g.flags.writeable:
             np.clip(g, -value, value, out=g)

@@ -391,6 +391,8 @@ OPS: list[Op] = [
     Op("sqrt", am.sqrt, np.sqrt, 1, unary(POSITIVE)),
     Op("abs", am.abs, np.abs, 1, unary(AWAY), smooth=False),
     Op("tanh", am.tanh, np.tanh, 1, unary()),
+    Op("sin", am.sin, np.sin, 1, unary()),
+    Op("cos", am.cos, np.cos, 1, unary()),
     Op("sigmoid", am.sigmoid, lambda x: 1 / (1 + np.exp(-x)), 1, unary()),
     Op("relu", am.relu, lambda x: x * (x > 0), 1, unary(AWAY), smooth=False),
     Op("leaky_relu", am.leaky_relu,

@@ -121,11 +121,14 @@ def test_lorenz_normalised() -> None:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: make_moons(0, 0.1, 0), "n"),
+        (lambda: make_moons(0, 0.1, 0), "n_samples"),
+        (lambda: make_moons(n=0, noise=0.1, seed=0), "n"),
+        (lambda: make_moons((5, 0), 0.1, 0), "n_samples"),
         (lambda: make_moons(10, -0.1, 0), "noise"),
         (lambda: make_moons(10, float("nan"), 0), "noise"),
-        (lambda: make_moons(10, 0.1, None), "seed"),
-        (lambda: make_moons(10, 0.1, 1.5), "seed"),
+        (lambda: make_moons(10, 0.1, 1.5), "random_state"),
+        (lambda: make_moons(10, 0.1, seed=-1), "seed"),
+        (lambda: make_moons(10, 0.1, 0, shuffle=1), "shuffle"),
         (lambda: make_moons(10, 0.1, 0, dtype=np.int64), "dtype"),
         (lambda: make_spirals(10, 0, 0.1, 0), "n_classes"),
         (lambda: make_spirals(2.5, 2, 0.1, 0), "n_per_class"),
@@ -140,3 +143,36 @@ def test_lorenz_normalised() -> None:
 def test_bad_arguments_name_the_argument(call, name: str) -> None:
     with pytest.raises(ValueError, match=rf"^{name} must"):
         call()
+
+
+# ---- scikit-learn's signature (issue 16.11) ----------------------------------------------------
+def test_make_moons_takes_scikit_learns_signature_and_the_old_spelling() -> None:
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=0)
+    np.testing.assert_array_equal(X, make_moons(100, 0.1, 0)[0])
+    np.testing.assert_array_equal(X, make_moons(n=100, noise=0.1, seed=0)[0])
+    X_default, y_default = make_moons()  # 100 points, no noise
+    assert X_default.shape == (100, 2) and np.bincount(y_default).tolist() == [50, 50]
+    outer = X_default[y_default == 0]
+    np.testing.assert_allclose(np.hypot(outer[:, 0], outer[:, 1]), 1.0)  # noise=None is exact
+    X_pair, y_pair = make_moons((3, 5), random_state=0)
+    assert np.bincount(y_pair).tolist() == [3, 5]
+    # Rows are shuffled by default, as in scikit-learn: contiguous cross-validation folds of
+    # class-ordered rows would cut each moon into arcs. shuffle=False keeps the class order.
+    X_ordered, y_ordered = make_moons(100, 0.1, 0, shuffle=False)
+    assert np.all(np.diff(y_ordered) >= 0) and not np.all(np.diff(y) >= 0)
+    order = np.lexsort(X.T)
+    np.testing.assert_array_equal(X[order], X_ordered[np.lexsort(X_ordered.T)])  # same points
+    legacy = make_moons(20, 0.1, np.random.RandomState(3))[0]
+    np.testing.assert_array_equal(legacy, make_moons(20, 0.1, np.random.RandomState(3))[0])
+    with pytest.raises(ValueError, match="not both"):
+        make_moons(10, n=20)
+    with pytest.raises(ValueError, match="not both"):
+        make_moons(10, random_state=1, seed=2)
+
+
+def test_make_moons_draws_the_same_curves_as_scikit_learn() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    theirs, their_y = datasets.make_moons(n_samples=(40, 40), shuffle=False)
+    ours, our_y = make_moons((40, 40), shuffle=False)
+    np.testing.assert_allclose(ours, theirs, atol=1e-15)
+    np.testing.assert_array_equal(our_y, their_y)

@@ -226,7 +226,8 @@ def test_automatic_activation_capture_on_modules():
         assert entry["activations"]["1"]["dead_fraction"] == 2 / 6
         assert entry["activations"]["3"]["kind"] == "tanh"
         assert list(entry["layers"]) == ["0.weight", "2.weight", "4.weight"]
-    assert "forward" not in vars(model[1])  # the module's own forward is back
+    assert "forward" not in vars(model[1])  # observed through a hook, never patched
+    assert not model[1]._forward_hooks and not model[3]._forward_hooks  # hooks detached
     model(am.Tensor(np.zeros((1, 3))))
     assert monitor.record()["activations"] == {}
 

@@ -34,6 +34,9 @@ ACTIVATIONS = [
     (nn.SiLU(), lambda t: t.nn.SiLU(), X),
     (nn.Softplus(), lambda t: t.nn.Softplus(), X),
     (nn.Softplus(beta=2.0), lambda t: t.nn.Softplus(beta=2.0), X),
+    (nn.Softplus(beta=-1.5), lambda t: t.nn.Softplus(beta=-1.5), X),
+    (nn.Softplus(beta=0.5, threshold=0.3), lambda t: t.nn.Softplus(0.5, 0.3), X),
+    (nn.Softplus(beta=-2.0, threshold=1.0), lambda t: t.nn.Softplus(-2.0, 1.0), X),
 ]
 IDS = [repr(m) for m, _, _ in ACTIVATIONS]
 
@@ -148,6 +151,68 @@ def test_functional_forms_match_modules():
     for fn, module in pairs:
         np.testing.assert_array_equal(fn(X).data, module(X).data)
     assert repr(nn.LeakyReLU(0.3)) == "LeakyReLU(negative_slope=0.3)"
+
+
+@pytest.mark.parametrize("beta", [-3.0, -1.0, -0.5, 0.5, 2.0])
+def test_softplus_any_nonzero_beta_is_the_closed_form(beta):
+    # Issue 12.6: β < 0 computed relu(x) (the curve is a smooth min(x, 0)). PyTorch's rule:
+    # (1/β)·ln(1 + e^(βx)), and x where βx > threshold (20 by default).
+    x = np.linspace(-6.0, 6.0, 25)
+    xt = am.tensor(x, requires_grad=True)
+    out = nn.Softplus(beta)(xt)
+    out.sum().backward()
+    np.testing.assert_allclose(out.data, np.log1p(np.exp(beta * x)) / beta, rtol=1e-12)
+    np.testing.assert_allclose(xt.grad, 1.0 / (1.0 + np.exp(-beta * x)), rtol=1e-12)
+    far = np.array([-1e4, 1e4])  # where |βx| > 20: PyTorch's linear branch or a zero tail
+    np.testing.assert_array_equal(F.softplus(far, beta).data, np.where(beta * far > 0, far, 0))
+
+
+@pytest.mark.parametrize(("beta", "error"), [
+    (0, ValueError), (0.0, ValueError), (-0.0, ValueError), (math.nan, ValueError),
+    (math.inf, ValueError), ("2", TypeError), (None, TypeError), (True, TypeError),
+])
+def test_softplus_beta_that_cannot_divide_is_refused(beta, error):
+    # β = 0 raised a bare ZeroDivisionError at the first call (PyTorch returns inf).
+    with pytest.raises(error, match="Softplus: beta must be"):
+        nn.Softplus(beta)
+    with pytest.raises(error, match="softplus: beta must be"):
+        F.softplus(X, beta)
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        nn.Softplus(1.0, threshold=math.nan)
+
+
+@pytest.mark.hardening("engine/nn-habits")
+@pytest.mark.parametrize("make", [lambda: nn.LeakyReLU("0.3"), lambda: nn.ELU(None),
+                                  lambda: nn.ELU(math.nan), lambda: nn.LeakyReLU(True)])
+def test_activation_parameters_must_be_numbers(make):
+    # LeakyReLU("0.3") was silently float("0.3"); ELU(None) a bare float() TypeError.
+    with pytest.raises(TypeError, match=r"^(LeakyReLU: negative_slope|ELU: alpha) must be a "
+                                        r"number, got"):
+        make()
+
+
+@pytest.mark.hardening("engine/nn-habits")
+def test_pytorchs_dim_gets_the_numpy_spelling_in_the_message():
+    for make in (lambda: nn.Softmax(dim=1), lambda: nn.LogSoftmax(dim=1),
+                 lambda: F.softmax(X, dim=1), lambda: F.log_softmax(X, dim=1)):
+        with pytest.raises(TypeError, match=r"uses numpy's name axis= for PyTorch's dim=; "
+                                            r"write axis=1$"):
+            make()
+    with pytest.raises(TypeError, match="softmax: axis must be an int, got 1.5"):
+        F.softmax(X, 1.5)
+
+
+def test_the_one_activation_table_pairs_each_module_with_its_function():
+    from nn.activations import ACTIVATIONS, activation_name
+
+    for name, activation in ACTIVATIONS.items():
+        module = activation.module()
+        assert activation_name(module) == name
+        np.testing.assert_array_equal(module(X).data, activation.function(X).data)
+    assert activation_name(type("MyReLU", (nn.ReLU,), {})()) == "relu"  # subclasses count
+    assert activation_name(nn.Linear(2, 2)) is None
+    recipes = pytest.importorskip("nn.training.recipes")
+    assert all(ACTIVATIONS[n].module is cls for n, cls in recipes.ACTIVATIONS.items())
 
 
 def test_gelu_and_silu_against_closed_forms():

@@ -232,3 +232,29 @@ def test_mse_is_finite_up_to_the_square_root_of_the_largest_float(dtype):
     out = strict(run)
     assert np.isfinite(out.item()) and np.all(np.isfinite(pred.grad))
     np.testing.assert_allclose(out.item(), 2 * (1.5 * big) ** 2, rtol=1e-6)
+
+
+@pytest.mark.hardening("training/float16-bce")
+@pytest.mark.parametrize("loss", ["bce", "bce_with_logits"])
+def test_float16_bce_of_confidently_wrong_predictions_is_finite(loss):
+    """float16 BCE gave NaN gradients (1/p overflows, inf·0 at the clip) and a loss of 16.6
+    where PyTorch clamps log at −100; now loss 100 and finite gradients, in float16."""
+    if loss == "bce":
+        values, fn = np.array([1.0, 0.0, 0.999, 1e-4]), nn.BCELoss(reduction="none")
+    else:
+        values, fn = np.array([20.0, -20.0, 6e4, -6e4]), nn.BCEWithLogitsLoss(reduction="none")
+    target = np.array([0.0, 1.0, 0.0, 1.0], dtype=np.float16)
+    x16 = am.tensor(values.astype(np.float16), requires_grad=True)
+    x32 = am.tensor(values.astype(np.float16).astype(np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out16 = fn(x16, target)
+        out16.backward(np.ones(4, dtype=np.float16))  # a float16 sum of 6e4s would overflow
+    out32 = fn(x32, target.astype(np.float32))
+    out32.sum().backward()
+    assert out16.dtype == np.float16 and x16.grad.dtype == np.float16
+    assert np.isfinite(out16.data).all() and np.isfinite(x16.grad).all()
+    np.testing.assert_allclose(out16.data, out32.data, rtol=2e-3)
+    np.testing.assert_allclose(x16.grad, x32.grad, rtol=2e-3)
+    if loss == "bce":
+        assert out16.data[0] == out16.data[1] == 100.0  # PyTorch's clamp of log at −100

@@ -277,3 +277,117 @@ def test_parameter_over_a_read_only_array_trains(make, optimizer):
     getattr(nn.optim, optimizer)([p], lr=0.1).step()
     assert np.all(p.data < 1.0)  # every entry updated, none aliasing another
     np.testing.assert_array_equal(data, np.ones((2, 3)))  # the caller's array untouched
+
+
+# ---- gradients: one zero_grad body (issue 11.5) ------------------------------------------------
+def test_zero_grad_without_none_replaces_a_read_only_gradient():
+    # Module.zero_grad filled the array in place and raised "assignment destination is
+    # read-only" where Optimizer.zero_grad (which checked) replaced it; now both share one body.
+    model = nn.Sequential(nn.Linear(3, 2, rng=0))
+    weight = model[0].weight
+    frozen = np.ones(weight.shape, dtype=weight.dtype)
+    frozen.flags.writeable = False
+    weight.grad = frozen
+    model.zero_grad(set_to_none=False)
+    assert isinstance(weight.grad, np.ndarray) and not np.any(weight.grad)
+    assert np.all(frozen == 1)  # the caller's array is untouched
+    weight.grad = frozen
+    nn.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=False)
+    assert not np.any(weight.grad) and np.all(frozen == 1)
+
+
+# ---- forward hooks: the one way to observe a module's output -------------------------------------
+def test_forward_hook_sees_and_may_replace_the_output_and_can_be_removed():
+    layer = nn.Linear(3, 2, rng=0)
+    seen = []
+    handle = layer.register_forward_hook(lambda m, inputs, out: seen.append((m, inputs, out)))
+    x = np.ones((1, 3))
+    out = layer(x)
+    assert seen == [(layer, (x,), out)]
+    with layer.register_forward_hook(lambda m, inputs, out: out * 0.0):
+        assert not np.any(layer(x).data)  # a hook's non-None result replaces the output
+    handle.remove()
+    handle.remove()  # twice is harmless
+    np.testing.assert_array_equal(layer(x).data, out.data)
+    assert len(seen) == 2  # removed hooks are not called
+    assert not nn.Linear(3, 2, rng=0)._forward_hooks  # hooks belong to one instance
+    with pytest.raises(TypeError, match="register_forward_hook: expected a callable"):
+        layer.register_forward_hook("print")
+
+
+def test_apply_visits_children_first_then_the_module():
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Sequential(nn.ReLU()))
+    order = []
+    assert model.apply(lambda m: order.append(type(m).__name__)) is model
+    assert order == ["ReLU", "Sequential", "Linear", "Sequential"]
+
+
+# ---- dtype and device (issue 16.9) -------------------------------------------------------------
+def test_double_casts_parameters_buffers_and_gradients_in_place():
+    model = Net()
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    model(x).sum().backward()
+    weight = model.blocks[0].fc1.weight
+    stale = model(x).sum()
+    assert model.double() is model
+    assert model.blocks[0].fc1.weight is weight  # same objects: optimizers keep them
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
+    assert weight.grad.dtype == np.float64
+    assert model.norm.running_mean.dtype == model.norm.running_var.dtype == np.float64
+    assert model.norm.num_batches_tracked.dtype == np.int64  # integer buffers keep theirs
+    assert model(x).dtype == np.float64  # BatchNorm1d follows its parameters, as Linear does
+    with pytest.raises(am.AutogradError, match="modified in place"):
+        stale.backward()  # a graph recorded before the cast is stale
+    assert model.float().norm.weight.dtype == np.float32
+    assert model.to("cpu", dtype="float64").blocks[1].scale.dtype == np.float64
+    assert model.to(am.tensor(np.zeros(1, np.float32))).head[0].bias.dtype == np.float32
+    assert model.cpu() is model and model.to("cpu") is model
+
+
+@pytest.mark.hardening("engine/nn-habits")
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda m: m.to(np.int32), TypeError, r"Sequential.to: parameters must stay floating.*int32"),
+    (lambda m: m.to("cuda"), ValueError, r"device 'cuda' is not available.*CPU"),
+    (lambda m: m.cuda(), ValueError, "drop the .to"),
+    (lambda m: m.to("cuda:0", np.float64), ValueError, "'cuda:0'"),
+    (lambda m: m.to("float64", "float32"), TypeError, "two dtypes"),
+    (lambda m: m.to("flot64"), TypeError, "expected a floating dtype"),
+])
+def test_to_refuses_what_it_cannot_do(call, error, match):
+    with pytest.raises(error, match=match):
+        call(nn.Sequential(nn.Linear(2, 2, rng=0)))
+
+
+# ---- habits from PyTorch that gave confusing errors (issue 16.8) -------------------------------
+@pytest.mark.hardening("engine/nn-habits")
+def test_a_layer_class_instead_of_an_instance_says_what_was_meant():
+    with pytest.raises(TypeError, match=r"item 1 is the class ReLU.*did you mean nn.ReLU\(\)"):
+        nn.Sequential(nn.Linear(2, 3), nn.ReLU)
+    with pytest.raises(TypeError, match=r"did you mean nn.Tanh\(\)"):
+        nn.Sequential().append(nn.Tanh)
+    with pytest.raises(TypeError, match=r"did you mean Block\(\)"):
+        nn.ModuleList([Block])
+    with pytest.raises(TypeError, match=r"item 0 is a function \('relu'\).*nn.ReLU\(\)"):
+        nn.Sequential(am.relu)
+    with pytest.raises(TypeError, match=r"Sequential\(\*layers.values\(\)\)"):
+        nn.Sequential({"fc": nn.Linear(2, 3)})
+
+
+@pytest.mark.hardening("engine/nn-habits")
+def test_a_pytorch_shaped_weight_is_reported_as_transposed():
+    layer = nn.Linear(3, 2, rng=0)
+    with pytest.raises(ValueError, match=r"checkpoint \(2, 3\), model \(3, 2\) \(transposed\?"):
+        layer.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(2)})
+
+
+@pytest.mark.hardening("engine/nn-habits")
+@pytest.mark.parametrize("model", [nn.Linear(2, 1, rng=0),
+                                   nn.Sequential(nn.Linear(2, 1, rng=0), nn.ReLU())])
+def test_an_optimizer_given_the_model_says_pass_model_parameters(model):
+    # PyTorch's habit, SGD(model, lr=...): a Sequential iterated into its layers ("can only
+    # optimize Tensors, got Linear"); a Linear was "not iterable".
+    with pytest.raises(TypeError, match=r"SGD: got the model .* pass its parameters: "
+                                        r"model.parameters\(\)"):
+        nn.optim.SGD(model, lr=0.1)
+    with pytest.raises(TypeError, match=r"Adam: params is a method .* call it"):
+        nn.optim.Adam(model.parameters, lr=0.1)

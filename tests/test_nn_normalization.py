@@ -195,3 +195,15 @@ def test_batch_norm_at_extreme_and_constant_features_is_finite_and_silent():
     out = strict(run)
     assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(xt.grad))
     np.testing.assert_array_equal(out.data[:, 1], 0.0)  # a constant feature normalises to 0
+
+
+def test_batchnorm_moved_to_float64_computes_in_float64():
+    # BatchNorm1d cast its input to the dtype given at construction and ignored its
+    # parameters' dtype (unlike Linear), so a model moved to float64 normalised in float32.
+    bn = nn.BatchNorm1d(4).double()
+    assert bn.dtype == np.float64
+    out = bn(X).data
+    assert out.dtype == np.float64
+    expected = (X - X.mean(axis=0)) / np.sqrt(X.var(axis=0) + 1e-5)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    assert nn.BatchNorm1d(4, affine=False, track_running_stats=False).dtype is None

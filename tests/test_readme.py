@@ -38,3 +38,6 @@ def test_readme_python_blocks_run_in_order(tmp_path, monkeypatch, capsys) -> Non
     assert loss < 0.01 and accuracy == 1.0
     assert (tmp_path / "graph.png").stat().st_size > 1000
     assert "<svg" in (tmp_path / "backward.html").read_text(encoding="utf-8")
+    assert "float64" in printed  # "Coming from PyTorch or scikit-learn": model.double()
+    scores = next(line for line in printed if line.startswith("[0."))  # its cross_val_score
+    assert all(float(v) > 0.95 for v in scores.strip("[]").split())

@@ -25,3 +25,17 @@ def test_set_blas_threads_rejects_bad_counts():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="positive int"):
             set_blas_threads(bad)
+
+
+def test_blas_threads_are_set_through_threadpoolctl_alone():
+    """No hand-written path: no ctypes calls into a library found in /proc/self/maps, and
+    threadpoolctl is a declared dependency, so it is always there."""
+    import re
+    from pathlib import Path
+
+    import nn.training.blas as blas
+
+    assert "ctypes" not in vars(blas) and not hasattr(blas, "_loaded_openblas")
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    dependencies = re.search(r"^dependencies = \[(.*)\]$", pyproject, re.MULTILINE)
+    assert dependencies and '"threadpoolctl' in dependencies.group(1)

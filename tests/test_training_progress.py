@@ -50,3 +50,38 @@ def test_tqdm_bar_shows_loss_and_samples_per_second():
     bar.close()
     assert "epoch 3/9" in text and "loss 0.4000" in text and "samples/s" in text
 
+
+
+def test_a_notebook_gets_tqdm_auto(monkeypatch):
+    """In Jupyter stderr is no terminal: the bar was never drawn; now tqdm.auto draws it (a
+    widget when ipywidgets is installed)."""
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+    import nn.training.progress as progress
+
+    made: list[dict] = []
+
+    class FakeBar:
+        def __init__(self, **options):
+            made.append(options)
+
+        def update(self, n):
+            pass
+
+        def set_postfix_str(self, text, refresh):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(tqdm_auto, "tqdm", FakeBar)
+    bar = Progress(2, "epoch 1/1")
+    bar.update(0.5, 4)
+    bar.close()
+    assert made and made[0]["desc"] == "epoch 1/1" and "file" not in made[0]
+
+
+def test_in_notebook_is_false_outside_a_kernel():
+    from nn.training.progress import in_notebook
+
+    assert in_notebook() is False

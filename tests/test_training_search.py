@@ -71,3 +71,14 @@ def test_bad_spaces_are_rejected_before_training():
         grid_search({"lr": LogUniform(1e-3, 1e-1)}, X, Y)
     with pytest.raises(ValueError, match="empty"):
         grid_search({}, X, Y)
+
+
+@pytest.mark.filterwarnings("ignore:overflow|invalid value:RuntimeWarning")
+def test_a_diverging_candidate_scores_worst_and_the_search_goes_on():
+    """The Trainer now stops a NaN loss with TrainingDiverged; a search must not end there."""
+    Xr = np.linspace(-1, 1, 120, dtype=np.float32)[:, None]
+    yr = (3 * Xr).astype(np.float32)
+    config = {**BASE, "optimizer": "sgd", "scheduler": "none"}
+    result = grid_search({"lr": [1e-2, 1e6]}, Xr, yr, base_config=config)
+    assert [r["params"]["lr"] for r in result.results] == [1e-2, 1e6]
+    assert result.results[1]["score"] == -np.inf and np.isfinite(result.best_score)

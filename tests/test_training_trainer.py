@@ -100,8 +100,8 @@ def test_early_stopping_stops_and_restores_best(tmp_path):
     for group in optimizer.param_groups:
         group["lr"] = 0.5
     trainer = Trainer(model, optimizer, CrossEntropyLoss(), loader, epochs=40,
-                      val_data=(X_VAL, Y_VAL), early_stopping=EarlyStopping(patience=3),
-                      checkpoint_dir=tmp_path, callbacks=[Record()], progress=False,
+                      val_data=(X_VAL, Y_VAL), checkpoint_dir=tmp_path,
+                      callbacks=[Record(), EarlyStopping(patience=3)], progress=False,
                       log=None)
     history = trainer.fit()
     best = history.best("val_loss")
@@ -119,7 +119,7 @@ def test_early_stopping_stops_and_restores_best(tmp_path):
 def test_min_delta_counts_small_gains_as_no_improvement():
     model, optimizer, _, loader = _parts()
     trainer = Trainer(model, optimizer, CrossEntropyLoss(), loader, epochs=1,
-                      early_stopping=EarlyStopping(2, min_delta=0.1), progress=False, log=None)
+                      callbacks=[EarlyStopping(2, min_delta=0.1)], progress=False, log=None)
     for epoch, loss in enumerate([1.0, 0.95, 0.92], 1):
         assert not trainer.stop_training
         trainer._update_best({"epoch": epoch, "train_loss": loss})

@@ -111,13 +111,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     except CheckpointError as error:
         raise CommandError(f"{error}; choose another --out") from error
     dataset = _load_data(args.data, args.data_dir, args.download)
+    if len(dataset.X_val) == 0:  # it would score val_loss 0.0 and win every comparison
+        raise CommandError(f"the {args.data} data leave no validation samples (train "
+                           f"{len(dataset.X_train)}, val 0): use a larger data set")
     trainer = build_trainer(
         config, dataset.X_train, dataset.y_train, task=dataset.task,
         out_features=dataset.out_features, val_data=(dataset.X_val, dataset.y_val),
-        early_stopping=EarlyStopping(args.patience) if args.patience else None,
         checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
         monitor_every=args.monitor_gradients or 1, config=run_config, log=say,
-        callbacks=[StopIfDiverged()],
+        callbacks=[StopIfDiverged(), *([EarlyStopping(args.patience)] if args.patience else [])],
     )
     model, loss_fn, monitor = trainer.model, trainer.loss_fn, None
     if args.monitor_gradients:
@@ -143,7 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from error
     finally:
         if monitor is not None:
-            monitor.remove()  # give the activation modules their own forward back
+            monitor.remove()  # detach its forward hooks from the activation modules
     train_seconds = time.perf_counter() - started
 
     test = trainer.evaluate(dataset.X_test, dataset.y_test)

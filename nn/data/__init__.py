@@ -1,6 +1,7 @@
 """numpy-only data layer: bundled digits, MNIST from IDX files, synthetic sets, batching.
 
-Imports nothing but numpy and the standard library, so it can be used without the engine.
+Imports nothing but numpy, the standard library and `nn.generators` (numpy only, for
+`nn.manual_seed`), so it can be used without the engine.
 """
 
 from .digits import load_digits

@@ -11,17 +11,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-Seed = int | np.random.Generator | None
+from ..generators import RNG as Seed
+from ..generators import as_generator
 
 
 def _rng(name: str, seed: Seed) -> np.random.Generator:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)  # returns a Generator unchanged
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"{name} must be None, a non-negative int or a np.random.Generator, got {seed!r}"
-        )
-    return np.random.default_rng(int(seed))
+    """None follows `nn.manual_seed` (fresh entropy if it was never called)."""
+    return as_generator(seed, name, ValueError)  # this module raises ValueError throughout
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:

@@ -1,7 +1,8 @@
 """Small seeded synthetic data sets: moons, spirals, a smooth regression target, Lorenz pairs.
 
-Every generator takes an explicit seed (an int or a np.random.Generator) and touches no global
-random state, so the same seed always gives the same data.
+Every generator takes a seed (an int or a np.random.Generator) and touches no global random
+state, so the same seed always gives the same data. `make_moons` has scikit-learn's signature,
+where `random_state=None` means the global default (`nn.manual_seed`, else fresh entropy).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
+from ..generators import RNG, as_generator
+
 Seed = int | np.random.Generator
 
 
-def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int or a np.random.Generator, got {seed!r}")
-    return np.random.default_rng(int(seed))
+def _rng(seed: RNG, name: str = "seed") -> np.random.Generator:
+    if seed is None:
+        raise ValueError(f"{name} must be a non-negative int or a np.random.Generator, got None")
+    return as_generator(seed, name, ValueError)  # this module raises ValueError throughout
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -32,9 +33,10 @@ def _positive_int(name: str, value: object) -> int:
 def _non_negative(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
         raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
+    return number
 
 
 def _float_dtype(dtype: npt.DTypeLike) -> np.dtype:
@@ -45,20 +47,52 @@ def _float_dtype(dtype: npt.DTypeLike) -> np.dtype:
 
 
 def make_moons(
-    n: int, noise: float, seed: Seed, *, dtype: npt.DTypeLike = np.float64
+    n_samples: int | tuple[int, int] = 100,
+    noise: float | None = None,
+    random_state: RNG = None,
+    *,
+    shuffle: bool = True,
+    dtype: npt.DTypeLike = np.float64,
+    n: int | None = None,
+    seed: RNG = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved half circles: X (n, 2), y (n,) int64 in {0, 1}, ordered by class."""
-    n = _positive_int("n", n)
-    noise = _non_negative("noise", noise)
+    """Two interleaved half circles: X (n_samples, 2), y (n_samples,) int64 in {0, 1}.
+
+    scikit-learn's signature: `n_samples` is a total (the outer moon gets the odd point) or a
+    pair (outer, inner); `noise=None` is 0; `random_state` is an int, a Generator, a
+    RandomState or None (the global default, see `nn.manual_seed`). Rows are shuffled, as in
+    scikit-learn (contiguous cross-validation folds of class-ordered rows would cut each moon
+    into arcs); `shuffle=False` keeps them ordered by class, the points being the same. The
+    older spellings `n=` and `seed=` still work.
+    """
+    if n is not None:
+        if n_samples != 100:
+            raise ValueError("make_moons: pass n_samples or its older name n, not both")
+        n_samples = n
+    if seed is not None:
+        if random_state is not None:
+            raise ValueError("make_moons: pass random_state or its older name seed, not both")
+        random_state = seed
+    name = "n" if n is not None else "n_samples"
+    if isinstance(n_samples, tuple) and len(n_samples) == 2:
+        n_outer, n_inner = (_positive_int(name, count) for count in n_samples)
+    else:
+        total = _positive_int(name, n_samples)
+        n_outer, n_inner = total - total // 2, total // 2
+    noise = 0.0 if noise is None else _non_negative("noise", noise)
+    if not isinstance(shuffle, bool):
+        raise ValueError(f"shuffle must be a bool, got {shuffle!r}")
     dtype = _float_dtype(dtype)
-    rng = _rng(seed)
-    n_outer = n - n // 2
+    rng = as_generator(random_state, "seed" if seed is not None else "random_state", ValueError)
     t_outer = np.linspace(0.0, np.pi, n_outer)
-    t_inner = np.linspace(0.0, np.pi, n // 2)
+    t_inner = np.linspace(0.0, np.pi, n_inner)
     outer = np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1)  # (n_outer, 2) on the unit arc
     inner = np.stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)], axis=1)  # shifted, flipped
-    X = np.concatenate([outer, inner]) + noise * rng.standard_normal((n, 2))
-    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n // 2, np.int64)])
+    X = np.concatenate([outer, inner]) + noise * rng.standard_normal((n_outer + n_inner, 2))
+    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_inner, np.int64)])
+    if shuffle:  # after the noise, so shuffle=False and True draw the same points
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
     return X.astype(dtype), y
 
 
@@ -93,7 +127,8 @@ def smooth_target(X: np.ndarray) -> np.ndarray:
     d = X.shape[1]
     wave = np.sin(2.0 * np.pi * X.mean(axis=1))  # varies along the diagonal
     bump = np.exp(-4.0 * np.sum((X - 0.5) ** 2, axis=1) / d)  # peaks at the cube's centre
-    return (wave + bump)[:, None]
+    target: np.ndarray = (wave + bump)[:, None]
+    return target
 
 
 def make_smooth_function(
@@ -131,7 +166,8 @@ def rk4_step(
     k2 = lorenz_derivative(state + 0.5 * dt * k1, sigma, rho, beta)
     k3 = lorenz_derivative(state + 0.5 * dt * k2, sigma, rho, beta)
     k4 = lorenz_derivative(state + dt * k3, sigma, rho, beta)
-    return state + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    new_state: np.ndarray = state + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return new_state
 
 
 def make_lorenz(

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..arguments import check_int, check_real
 from .optimizer import Optimizer
 
 
@@ -25,6 +26,7 @@ class LRScheduler:
                 f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
+        last_epoch = check_int(type(self).__name__, "last_epoch", last_epoch, -1)
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -75,8 +77,7 @@ class LRScheduler:
 
 
 def _check_positive_int(owner: str, name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: invalid {name}={value!r}; expected a positive integer")
+    check_int(owner, name, value, 1)
 
 
 class LambdaLR(LRScheduler):
@@ -99,7 +100,7 @@ class StepLR(LRScheduler):
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         _check_positive_int("StepLR", "step_size", step_size)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = step_size, check_real("StepLR", "gamma", gamma, low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -116,7 +117,13 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
-        self.milestones, self.gamma = sorted(milestones), gamma
+        try:
+            steps = [check_int("MultiStepLR", "each milestone", m, 0) for m in milestones]
+        except TypeError as error:
+            raise ValueError(f"MultiStepLR: milestones must be a sequence of ints >= 0, got "
+                             f"{milestones!r}") from error
+        self.milestones = sorted(steps)
+        self.gamma = check_real("MultiStepLR", "gamma", gamma, low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -127,7 +134,7 @@ class ExponentialLR(LRScheduler):
     """lr(t) = base_lr · γ^t."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = check_real("ExponentialLR", "gamma", gamma, low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -141,7 +148,8 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1  # noqa: N803
     ) -> None:
         _check_positive_int("CosineAnnealingLR", "T_max", T_max)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = T_max
+        self.eta_min = check_real("CosineAnnealingLR", "eta_min", eta_min, low=0.0, finite=True)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -160,6 +168,8 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
+        check_real("LinearLR", "start_factor", start_factor)
+        check_real("LinearLR", "end_factor", end_factor)
         if not 0 < start_factor <= 1:
             raise ValueError(
                 f"LinearLR: invalid start_factor={start_factor!r}; expected 0 < start_factor <= 1"

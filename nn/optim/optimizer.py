@@ -16,6 +16,8 @@ import numpy as np
 
 import autograd_mini as am
 
+from ..module import zero_grads
+
 ParamGroup = dict[str, Any]
 Params = Iterable[am.Tensor] | Iterable[ParamGroup]
 
@@ -32,6 +34,12 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         self.state: dict[am.Tensor, dict[str, Any]] = {}
         self._scratch: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
+        if hasattr(params, "named_parameters"):  # PyTorch's habit: SGD(model, lr=...)
+            raise TypeError(f"{self._name}: got the model ({type(params).__name__}) itself; "
+                            "pass its parameters: model.parameters()")
+        if callable(params):
+            raise TypeError(f"{self._name}: params is a method or function, not its result; "
+                            "call it: model.parameters()")
         if isinstance(params, am.Tensor):
             raise TypeError(
                 f"{self._name}: params must be an iterable of Tensors or of param-group dicts, "
@@ -116,14 +124,7 @@ class Optimizer:
     # ---- the step ----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (or fill it with zeros in place)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                elif isinstance(p.grad, np.ndarray) and p.grad.flags.writeable:
-                    p.grad.fill(0)
-                else:
-                    p.grad = np.zeros_like(p.data)
+        zero_grads(self._indexed_params(), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns `closure()` if one is given."""

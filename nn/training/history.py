@@ -16,15 +16,17 @@ COLUMNS = ("epoch", "train_loss", "train_metric", "val_loss", "val_metric", "lr"
 
 
 def _clean(value: Any) -> Any:
-    """Python floats/ints for JSON; NaN and inf become None (JSON has neither)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
+    """Python floats/ints; NaN and inf stay (a diverged epoch must show as nan)."""
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
         return int(value)
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return float(value)
+
+
+def _json_value(value: Any) -> Any:
+    """NaN and inf become None: JSON has neither."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
@@ -47,7 +49,9 @@ class History:
     """Per-epoch training records; `history["val_loss"]` is one column as a list.
 
     Columns: epoch (1-based), train_loss, train_metric, val_loss, val_metric, lr (the rate used
-    during the epoch) and time (seconds). `metric` names what the metric columns hold.
+    during the epoch) and time (seconds). `metric` names what the metric columns hold. A loss
+    that became NaN stays NaN here (and is saved as null: JSON has no NaN). `history.history`
+    is the same as Keras's dict, `history.plot()` draws the learning curves.
     """
 
     def __init__(self, metric: str | None = None) -> None:
@@ -77,15 +81,43 @@ class History:
         """The record with the smallest (mode='min') or largest ('max') value in `column`."""
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        candidates = [r for r in self.records if r[column] is not None]
+        candidates = [r for r in self.records
+                      if r[column] is not None and not math.isnan(r[column])]
         if not candidates:
             return None
         sign = 1.0 if mode == "min" else -1.0
         return min(candidates, key=lambda r: sign * r[column])
 
     def to_dict(self) -> dict[str, Any]:
-        """{'metric': name, column: [values per epoch], ...}: JSON-ready."""
-        return {"metric": self.metric, **{key: self[key] for key in COLUMNS}}
+        """{'metric': name, column: [values per epoch], ...}: JSON-ready (NaN as None)."""
+        return {"metric": self.metric,
+                **{key: [_json_value(v) for v in self[key]] for key in COLUMNS}}
+
+    @property
+    def history(self) -> dict[str, list[Any]]:
+        """Keras's `History.history`: {'loss': [...], 'accuracy': [...], 'val_loss': [...],
+        'val_accuracy': [...], 'lr': [...]}, one value per epoch; columns never filled are
+        left out."""
+        metric = self.metric or "metric"
+        names = {"train_loss": "loss", "train_metric": metric, "val_loss": "val_loss",
+                 "val_metric": f"val_{metric}", "lr": "lr"}
+        return {name: self[column] for column, name in names.items()
+                if any(value is not None for value in self[column])}
+
+    @property
+    def epoch(self) -> list[int]:
+        """The epoch numbers (1-based), as Keras's `History.epoch` lists them (0-based there)."""
+        return self["epoch"]
+
+    def plot(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
+        """The learning curves as a matplotlib Figure, shown inline when it is a notebook
+        cell's value; saved as a PNG too when `path` is given. Needs matplotlib (optional)."""
+        from .plots import history_figure, save_figure
+
+        figure = history_figure(self, title, inline=True)
+        if path is not None:
+            save_figure(figure, path)
+        return figure
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:

@@ -8,6 +8,7 @@ written to a temporary file that is renamed over the target.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Mapping, Sequence
@@ -21,8 +22,8 @@ from .history import History
 from .interrupts import caused_by_ctrl_c
 
 __all__ = [
-    "PlotUnavailable", "matplotlib_available", "new_figure", "plot_confusion_matrix",
-    "plot_gradient_health", "plot_history", "save_figure",
+    "PlotUnavailable", "history_figure", "matplotlib_available", "new_figure",
+    "plot_confusion_matrix", "plot_gradient_health", "plot_history", "save_figure",
 ]
 
 INSTALL_HINT = "pip install 'autograd_mini[plot]' (or: pip install matplotlib)"
@@ -43,9 +44,11 @@ def matplotlib_available() -> bool:
     return True
 
 
-def new_figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float, inline: bool = False) -> Any:
     """A matplotlib Figure of width × height inches on its own Agg canvas (constrained layout).
 
+    `inline=True` gives a Figure that a notebook shows as a PNG when it is a cell's value
+    (`_repr_png_`), without pyplot or a `%matplotlib` magic.
     Raises PlotUnavailable, with the install hint, when matplotlib is missing.
     """
     try:
@@ -56,9 +59,25 @@ def new_figure(width: float, height: float) -> Any:
             raise
         raise PlotUnavailable(f"plotting needs matplotlib, which is not installed: "
                               f"{INSTALL_HINT}") from error
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    figure_class = _inline_figure_class(Figure) if inline else Figure
+    figure = figure_class(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
+
+
+_INLINE: dict[type, type] = {}
+
+
+def _inline_figure_class(figure: type) -> type:
+    """A Figure subclass with `_repr_png_`, made once matplotlib is imported."""
+    if figure not in _INLINE:
+        def _repr_png_(self: Any) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+
+        _INLINE[figure] = type("InlineFigure", (figure,), {"_repr_png_": _repr_png_})
+    return _INLINE[figure]
 
 
 def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
@@ -81,6 +100,12 @@ def _series(values: Sequence[Any]) -> np.ndarray:
 def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[str],
                  title: str | None = None) -> Path:
     """Loss, metric and learning rate per epoch (train and validation) saved as a PNG."""
+    return save_figure(history_figure(history, title), path)
+
+
+def history_figure(history: History | Mapping[str, Any], title: str | None = None,
+                   inline: bool = False) -> Any:
+    """The Figure `plot_history` saves: loss, metric and learning rate per epoch."""
     data = history.to_dict() if isinstance(history, History) else dict(history)
     epochs = _series(data["epoch"])
     metric = data.get("metric")
@@ -88,7 +113,7 @@ def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[s
     if metric and any(v is not None for v in data["train_metric"] + data["val_metric"]):
         panels.append((metric, "train_metric", "val_metric", False))
     panels.append(("learning rate", "lr", None, True))
-    figure = new_figure(4.2 * len(panels), 3.6)
+    figure = new_figure(4.2 * len(panels), 3.6, inline=inline)
     axes = figure.subplots(1, len(panels))
     for ax, (label, train_key, val_key, log) in zip(np.atleast_1d(axes), panels):
         train = _series(data[train_key])
@@ -105,7 +130,7 @@ def plot_history(history: History | Mapping[str, Any], path: str | os.PathLike[s
             ax.legend()
     if title:
         figure.suptitle(title)
-    return save_figure(figure, path)
+    return figure
 
 
 def plot_confusion_matrix(matrix: npt.ArrayLike, path: str | os.PathLike[str],

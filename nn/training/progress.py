@@ -1,4 +1,5 @@
-"""A per-epoch progress bar showing loss and samples/s: tqdm when installed, else a plain line."""
+"""A per-epoch progress bar showing loss and samples/s: tqdm when installed, else a plain line;
+in a Jupyter notebook, tqdm.auto's widget."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-__all__ = ["Progress", "tqdm_available"]
+__all__ = ["Progress", "in_notebook", "tqdm_available"]
 
 _REFRESH_S = 0.1  # redraw at most ten times a second: drawing must not slow training down
 
@@ -20,12 +21,25 @@ def tqdm_available() -> bool:
     return True
 
 
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where stderr is no terminal, yet a bar is wanted)."""
+    ipython = sys.modules.get("IPython")  # only a kernel that already imported IPython
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # noqa: BLE001  (a half-initialised IPython is simply "not a notebook")
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 class Progress:
     """Progress through one epoch's batches; `update` after each step, `close` at the end.
 
     On a terminal this is a tqdm bar when tqdm is installed, else a single line rewritten in
-    place; on a pipe or a log file it draws nothing (the caller's epoch lines remain).
-    `use_tqdm=True` forces tqdm on any stream, False forbids it.
+    place; in a notebook it is tqdm.auto's bar (a widget when ipywidgets is installed); on a
+    pipe or a log file it draws nothing (the caller's epoch lines remain). `use_tqdm=True`
+    forces tqdm on any stream, False forbids it.
     """
 
     def __init__(self, total: int, description: str, *, initial: int = 0,
@@ -39,12 +53,19 @@ class Progress:
         self._last_draw = 0.0
         self._bar: Any = None
         terminal = _is_terminal(self.file)
-        if enabled and (use_tqdm if use_tqdm is not None else terminal and tqdm_available()):
-            from tqdm import tqdm
+        notebook = file is None and in_notebook()
+        wanted = terminal or notebook
+        if enabled and (use_tqdm if use_tqdm is not None else wanted and tqdm_available()):
+            options = dict(total=total, initial=initial, desc=description, unit="batch",
+                           leave=False, mininterval=_REFRESH_S)
+            if notebook:
+                from tqdm.auto import tqdm as auto_tqdm
 
-            self._bar = tqdm(total=total, initial=initial, desc=description, unit="batch",
-                             leave=False, dynamic_ncols=True, file=self.file,
-                             mininterval=_REFRESH_S)
+                self._bar = auto_tqdm(**options)
+            else:
+                from tqdm import tqdm
+
+                self._bar = tqdm(**options, dynamic_ncols=True, file=self.file)
         self._line = enabled and self._bar is None and terminal
 
     def _status(self, loss: float) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import init
-from ..activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
+from ..activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..data import (
     DataLoader,
     load_digits,
@@ -46,9 +46,10 @@ __all__ = [
     "load_dataset", "make_loader", "validate_config",
 ]
 
+# The activations a config may name (nn.activations.ACTIVATIONS is the one table of names).
 ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "silu": SiLU,
-    "tanh": Tanh, "sigmoid": Sigmoid,
+    name: ACTIVATION_TABLE[name].module
+    for name in ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid")
 }
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULERS = ("cosine", "step", "none")

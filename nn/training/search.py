@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..data import KFold, train_val_test_split
+from .callbacks import TrainingDiverged
 from .recipes import BASE_CONFIG, build_trainer, validate_config
 
 __all__ = ["LogUniform", "SearchResult", "Uniform", "grid_search", "random_search"]
@@ -133,7 +134,12 @@ def _evaluate(config: dict[str, Any], X: np.ndarray, y: np.ndarray, task: str, o
     for train, val in folds:
         trainer = build_trainer(config, X[train], y[train], task=task, out_features=outputs,
                                 progress=False, log=None)
-        trainer.fit()
+        try:
+            trainer.fit()
+        except TrainingDiverged:  # a candidate whose loss went NaN: the worst score, go on
+            scores.append(-math.inf)
+            losses.append(math.inf)
+            continue
         result = trainer.evaluate(X[val], y[val])
         score = result[trainer.metric or ""]
         scores.append(-math.inf if score is None or not math.isfinite(score) else score)

@@ -1,12 +1,12 @@
-"""The training loop: `Trainer`/`fit` with validation, metrics, early stopping, checkpoints and
-exact resume.
+"""The training loop: `Trainer`/`fit` with validation, metrics, checkpoints and exact resume.
 
-Determinism is the design constraint. A checkpoint holds everything that decides the next
-weights: model, optimizer and scheduler state, the DataLoader's epoch, batch position and
-generator state, every random generator the model owns (e.g. Dropout's), the partial sums of
-the running epoch, the best-so-far state and the history (and a gradient monitor's records,
-so its plot covers the whole run). Resuming from a checkpoint taken after any step therefore
-ends with bitwise the same weights as a run that never stopped.
+The Trainer runs the loop; the policy around it lives in small modules: best-model selection
+in `best.py`, early stopping and the NaN stop as callbacks in `callbacks.py`, the checkpoint's
+schema in `trainer_state.py`, what counts as training data in `train_data.py`.
+
+Determinism is the design constraint: a checkpoint holds everything that decides the next
+weights, so resuming from one taken after any step ends with bitwise the same weights as a run
+that never stopped (see `trainer_state.py`).
 
 Ctrl-C does not interrupt a step half-way: the first SIGINT sets a flag, the loop finishes the
 current step, writes a checkpoint and raises `TrainingInterrupted`; a second one aborts at once.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,33 +27,37 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
+from ..arguments import check_bool, check_int, check_real
 from ..data import DataLoader
 from ..losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, cross_entropy, mse_loss
 from ..module import Module
 from ..optim import Optimizer
 from ..optim.lr_scheduler import LRScheduler
-from .callbacks import Callback, EarlyStopping
-from .checkpoint import (
-    CheckpointError,
-    generator_states,
-    load_checkpoint,
-    restore_generator_states,
-    save_checkpoint,
-)
-from .history import COLUMNS, History
+from .best import BestModel, monitor_column
+from .callbacks import Callback, EarlyStopping, TerminateOnNaN, TrainingDiverged
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .history import History
 from .interrupts import TrainingInterrupted, _catch_sigint, _InterruptFlag
 from .metrics import RunningMetric, make_running_metric
 from .progress import Progress
+from .train_data import as_train_loader, check_val_data, single_sample_last_batch
+from .trainer_state import restore_trainer_state, trainer_state
 
-__all__ = ["Callback", "EarlyStopping", "Trainer", "TrainingInterrupted", "fit"]
+__all__ = ["Callback", "EarlyStopping", "TerminateOnNaN", "Trainer", "TrainingDiverged",
+           "TrainingInterrupted", "fit"]
 
-CHECKPOINT_KIND = "autograd_mini.training.checkpoint"
-CHECKPOINT_VERSION = 1
 LAST = "last.npz"
 BEST = "best.npz"
 HISTORY = "history.json"
 
 Loss = Callable[[Any, Any], Tensor]
+
+
+class _PrintUnlessQuiet:
+    """The default `log`: print, unless progress=False asked for silence."""
+
+
+_DEFAULT_LOG: Any = _PrintUnlessQuiet()
 
 
 def default_metric(loss_fn: Any) -> str | None:
@@ -89,13 +94,17 @@ class _Epoch:
 class Trainer:
     """Mini-batch training of `model` on `train_loader` for `epochs` epochs.
 
+    - `train_loader`: an nn.data.DataLoader, or a pair (X, y) (batches of 32, shuffled).
     - `loss_fn(output, y)` must average over the batch (nn losses do by default).
     - `metric`: 'accuracy', 'r2', None, or 'auto' (accuracy for cross-entropy, R² for MSE).
-    - `val_data=(X, y)` is evaluated after every epoch in eval mode.
+    - `val_data=(X, y)` is evaluated after every epoch in eval mode (an empty one is refused).
     - `scheduler` steps once per epoch, or per batch with `scheduler_interval='step'`.
     - `monitor`: the History column that defines the best epoch (default val_loss, else
       train_loss); loss columns are minimised, metric columns (or val_accuracy) maximised.
-    - `early_stopping`: stop after `patience` epochs without improvement of `monitor`.
+    - `callbacks`: `Callback`s such as `EarlyStopping(patience)` (`early_stopping=` is a
+      deprecated spelling of adding one).
+    - `stop_on_nan` (default True): a NaN or infinite batch loss raises `TrainingDiverged`
+      naming the epoch; False keeps training (the epoch lines then show nan).
     - `checkpoint_dir`: write last.npz (each epoch and every `checkpoint_every` steps),
       best.npz (best model) and history.json there; `fit(resume=True)` continues from last.npz.
     - `max_grad_norm` clips the global gradient norm; `gradient_monitor` (nn.GradientMonitor)
@@ -103,7 +112,10 @@ class Trainer:
     - `config`: a dict stored in checkpoints; resuming with a different one is refused.
     - `generators`: extra np.random.Generators to checkpoint (the model's are found
       automatically).
-    The History's `time` column is each epoch's training time, without validation.
+    - `progress=False` prints nothing (no bar, no epoch lines) unless a `log` is given.
+    With BatchNorm1d in the model, a last batch of one sample is skipped each epoch (it cannot
+    be normalised), and the Trainer says so once. The History's `time` column is each epoch's
+    training time, without validation.
     """
 
     def __init__(
@@ -111,7 +123,7 @@ class Trainer:
         model: Module,
         optimizer: Optimizer,
         loss_fn: Loss,
-        train_loader: DataLoader,
+        train_loader: DataLoader | tuple[np.ndarray, np.ndarray],
         *,
         epochs: int,
         val_data: tuple[np.ndarray, np.ndarray] | None = None,
@@ -131,55 +143,82 @@ class Trainer:
         eval_batch_size: int = 2048,
         config: Mapping[str, Any] | None = None,
         generators: Mapping[str, np.random.Generator] | None = None,
-        log: Callable[[str], None] | None = print,
+        log: Callable[[str], None] | None = _DEFAULT_LOG,
+        stop_on_nan: bool = True,
     ) -> None:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"Trainer: epochs must be an int >= 0, got {epochs!r}")
+        self.epochs = check_int("Trainer", "epochs", epochs, 0)
         if scheduler_interval not in ("epoch", "step"):
             raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', got "
                              f"{scheduler_interval!r}")
-        if checkpoint_every is not None and (isinstance(checkpoint_every, bool)
-                                             or not isinstance(checkpoint_every, int)
-                                             or checkpoint_every < 1):
-            raise ValueError(f"Trainer: checkpoint_every must be an int >= 1 or None, got "
-                             f"{checkpoint_every!r}")
-        if checkpoint_every is not None and checkpoint_dir is None:
-            raise ValueError("Trainer: checkpoint_every needs a checkpoint_dir")
+        if checkpoint_every is not None:
+            checkpoint_every = check_int("Trainer", "checkpoint_every", checkpoint_every, 1)
+            if checkpoint_dir is None:
+                raise ValueError("Trainer: checkpoint_every needs a checkpoint_dir")
+        if max_grad_norm is not None:
+            max_grad_norm = check_real("Trainer", "max_grad_norm", max_grad_norm, low=0.0)
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
-        self.train_loader = train_loader
-        self.epochs = epochs
-        self.val_data = val_data
+        self.train_loader = as_train_loader(train_loader)
+        self.val_data = check_val_data(val_data)
         self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
         self.metric = default_metric(loss_fn) if metric == "auto" else metric
         make_running_metric(self.metric)  # validates the name
-        self.monitor = monitor or ("val_loss" if val_data is not None else "train_loss")
-        if self.monitor.startswith("val") and val_data is None:
-            raise ValueError(f"Trainer: monitor={self.monitor!r} needs val_data")
-        if _column(self.monitor) not in COLUMNS or _column(self.monitor) in ("epoch", "lr"):
-            raise ValueError(f"Trainer: cannot monitor {self.monitor!r}; use train_loss, "
-                             "val_loss, train_metric or val_metric")
-        self.mode = "min" if self.monitor.endswith("loss") else "max"
-        self.early_stopping = early_stopping
+        self.callbacks = _with_policies(callbacks, early_stopping, stop_on_nan)
+        stopping = [c for c in self.callbacks if isinstance(c, EarlyStopping)]
+        monitor = monitor or ("val_loss" if self.val_data is not None else "train_loss")
+        if monitor.startswith("val") and self.val_data is None:
+            raise ValueError(f"Trainer: monitor={monitor!r} needs val_data")
+        self.best = BestModel(monitor, stopping[0].min_delta if stopping else 0.0,
+                              keep_weights=checkpoint_dir is not None
+                              or any(s.restore_best for s in stopping))
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self.checkpoint_every = checkpoint_every
         self.max_grad_norm = max_grad_norm
-        self.gradient_monitor, self.monitor_every = gradient_monitor, max(int(monitor_every), 1)
-        self.callbacks = list(callbacks)
-        self.progress, self.use_tqdm = progress, use_tqdm
-        self.eval_batch_size = eval_batch_size
+        self.gradient_monitor = gradient_monitor
+        self.monitor_every = check_int("Trainer", "monitor_every", monitor_every, 1)
+        self.progress = check_bool("Trainer", "progress", progress)
+        self.use_tqdm = use_tqdm
+        self.eval_batch_size = check_int("Trainer", "eval_batch_size", eval_batch_size, 1)
         self.config = dict(config or {})
         self.generators = dict(generators or {})
-        self.log = log
+        self.log = (print if self.progress else None) if log is _DEFAULT_LOG else log
+        self.skip_single_sample_batch = single_sample_last_batch(model, self.train_loader)
         self.history = History(self.metric)
         self.epoch = 0  # completed epochs
         self.step = 0  # optimizer steps taken
         self.stop_training = False
-        self.best_value: float | None = None
-        self.best_epoch: int | None = None
-        self.wait = 0  # epochs since the last improvement
-        self._best_state: dict[str, np.ndarray] | None = None
         self._running: _Epoch | None = None  # the epoch in progress, if any
         self._interrupt = _InterruptFlag()
+
+    # ---- policy, as read by older code -----------------------------------------------------
+    @property
+    def monitor(self) -> str:
+        """The History column (or alias such as val_accuracy) that defines the best epoch."""
+        return self.best.monitor
+
+    @property
+    def mode(self) -> str:
+        """'min' for loss columns, 'max' for metric columns."""
+        return self.best.mode
+
+    @property
+    def best_value(self) -> float | None:
+        """The monitored value of the best epoch so far."""
+        return self.best.value
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The best epoch so far (1-based)."""
+        return self.best.epoch
+
+    @property
+    def wait(self) -> int:
+        """Epochs since the best one."""
+        return self.best.wait
+
+    @property
+    def early_stopping(self) -> EarlyStopping | None:
+        """The EarlyStopping callback, if any."""
+        return next((c for c in self.callbacks if isinstance(c, EarlyStopping)), None)
 
     # ---- paths -----------------------------------------------------------------------------
     def _path(self, name: str) -> Path | None:
@@ -210,6 +249,9 @@ class Trainer:
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
         """{'loss': mean loss, metric name: value} on (X, y), in eval mode."""
+        if len(X) == 0:
+            raise ValueError("Trainer.evaluate: X holds 0 samples; a loss over no samples is "
+                             "undefined (not 0)")
         output = self.predict(X)
         with am.no_grad():
             loss = 0.0
@@ -217,7 +259,7 @@ class Trainer:
                 part = slice(i, i + self.eval_batch_size)
                 batch_loss = float(self.loss_fn(Tensor(output[part]), y[part]).item())
                 loss += batch_loss * len(output[part])
-        result: dict[str, float | None] = {"loss": loss / max(len(X), 1)}
+        result: dict[str, float | None] = {"loss": loss / len(X)}
         metric = make_running_metric(self.metric)
         if metric is not None:
             metric.update(y, output)
@@ -226,70 +268,18 @@ class Trainer:
 
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: see the module docstring."""
-        return {
-            "kind": CHECKPOINT_KIND,
-            "version": CHECKPOINT_VERSION,
-            "config": self.config,
-            "epochs": self.epochs,
-            "epoch": self.epoch,
-            "step": self.step,
-            "stop_training": self.stop_training,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
-            "loader": self.train_loader.state_dict(),
-            "generators": generator_states(self.model, self.generators),
-            "history": self.history.to_dict(),
-            "running_epoch": None if self._running is None else self._running.state_dict(),
-            "best": {"monitor": self.monitor, "value": self.best_value,
-                     "epoch": self.best_epoch, "wait": self.wait},
-            "best_model": self._best_state,
-            "gradient_monitor": (None if self.gradient_monitor is None
-                                 else self.gradient_monitor.state_dict()),
-        }
+        """Everything needed to continue exactly: see `trainer_state.py`."""
+        return trainer_state(self)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore `state_dict()` into this trainer, its model, optimizer, scheduler and loader."""
-        if state.get("kind") != CHECKPOINT_KIND:
-            raise CheckpointError("not a training checkpoint (written by something else?)")
-        if state.get("version") != CHECKPOINT_VERSION:
-            raise CheckpointError(f"training checkpoint version {state.get('version')} is not "
-                                  f"supported (this version reads {CHECKPOINT_VERSION})")
-        saved_config = state.get("config") or {}
-        if self.config and saved_config and _normalise(saved_config) != _normalise(self.config):
-            changed = sorted(k for k in set(saved_config) | set(self.config)
-                             if _normalise(saved_config.get(k)) != _normalise(self.config.get(k)))
-            details = ", ".join(f"{k}: checkpoint {saved_config.get(k)!r}, now "
-                                f"{self.config.get(k)!r}" for k in changed)
-            raise CheckpointError(f"the checkpoint was written with a different configuration "
-                                  f"({details}); use the same settings to resume")
-        if (self.scheduler is None) != (state.get("scheduler") is None):
-            raise CheckpointError("the checkpoint and this trainer disagree on having a scheduler")
-        try:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            if self.scheduler is not None:
-                self.scheduler.load_state_dict(state["scheduler"])
-            self.train_loader.load_state_dict(state["loader"])
-        except (ValueError, KeyError, TypeError) as error:
-            raise CheckpointError(f"the checkpoint does not fit this model/optimizer/data: "
-                                  f"{error}") from error
-        restore_generator_states(self.model, state["generators"], self.generators)
-        self.epoch, self.step = int(state["epoch"]), int(state["step"])
-        self.stop_training = bool(state["stop_training"])
-        self.history = History.from_dict(state["history"])
-        best = state["best"]
-        self.best_value, self.best_epoch = best["value"], best["epoch"]
-        self.wait = int(best["wait"])
-        self._best_state = state.get("best_model")
-        monitor_state = state.get("gradient_monitor")  # absent in older checkpoints
-        if monitor_state is not None and self.gradient_monitor is not None:
-            self.gradient_monitor.load_state_dict(monitor_state)
+        restore_trainer_state(self, state)
+
+    def _restore_running_epoch(self, state: Mapping[str, Any] | None) -> None:
         self._running = None
-        if state.get("running_epoch") is not None:
+        if state is not None:
             self._running = _Epoch(make_running_metric(self.metric))
-            self._running.load_state_dict(state["running_epoch"])
+            self._running.load_state_dict(state)
 
     def save_checkpoint(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write `state_dict()` atomically to `path` (default: checkpoint_dir/last.npz)."""
@@ -307,7 +297,7 @@ class Trainer:
 
     # ---- training --------------------------------------------------------------------------
     def fit(self, resume: bool | str | os.PathLike[str] = False) -> History:
-        """Train until `epochs` epochs are done or early stopping fires; returns the History.
+        """Train until `epochs` epochs are done or a callback stops; returns the History.
 
         `resume=True` continues from checkpoint_dir/last.npz, a path from that file.
         """
@@ -317,13 +307,18 @@ class Trainer:
                 where = f"epoch {self.epoch + 1}" + (
                     f", batch {self._running.batches + 1}" if self._running else "")
                 self.log(f"resumed from step {self.step}: continuing at {where}")
+        if self.skip_single_sample_batch and self.log is not None:
+            self.log("note: the last batch of each epoch holds 1 sample, which BatchNorm1d "
+                     "cannot normalise in training mode; it is skipped (as drop_last=True "
+                     "would). Choose another batch size to use every sample.")
         self._interrupt.requested = False
+        for callback in self.callbacks:
+            callback.on_train_begin(self)
         with _catch_sigint(self._interrupt):
             while self.epoch < self.epochs and not self.stop_training:
                 self._run_epoch()
-        if self.early_stopping is not None and self.early_stopping.restore_best \
-                and self._best_state is not None:
-            self.model.load_state_dict(self._best_state)
+        for callback in self.callbacks:
+            callback.on_train_end(self)
         return self.history
 
     def _train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
@@ -358,11 +353,14 @@ class Trainer:
         lr = self._current_lr()
         self.model.train()
         description = f"epoch {self.epoch + 1}/{self.epochs}"
-        bar = Progress(len(self.train_loader), description, initial=running.batches,
-                       enabled=self.progress, use_tqdm=self.use_tqdm)
+        skip_single = self.skip_single_sample_batch
+        bar = Progress(len(self.train_loader) - skip_single, description,
+                       initial=running.batches, enabled=self.progress, use_tqdm=self.use_tqdm)
         started = time.perf_counter()
         try:
             for xb, yb in self.train_loader:
+                if skip_single and len(xb) == 1:
+                    continue  # BatchNorm cannot train on it: see single_sample_last_batch
                 loss, output = self._train_step(xb, yb)
                 running.loss_sum += loss * len(xb)
                 running.samples += len(xb)
@@ -416,27 +414,14 @@ class Trainer:
             self._stop_interrupted()
 
     def _update_best(self, record: dict[str, Any]) -> None:
-        value = record[_column(self.monitor)]
-        if value is None:
-            return
-        delta = self.early_stopping.min_delta if self.early_stopping is not None else 0.0
-        sign = 1.0 if self.mode == "min" else -1.0
-        if self.best_value is None or sign * (self.best_value - value) > delta:
-            self.best_value, self.best_epoch, self.wait = value, record["epoch"], 0
-            if self.early_stopping is not None and self.early_stopping.restore_best \
-                    or self.checkpoint_dir is not None:
-                self._best_state = self.model.state_dict()
-            if self.best_checkpoint is not None:
-                save_checkpoint({"model": self.model.state_dict(), "epoch": record["epoch"],
-                                 "monitor": self.monitor, "value": value,
-                                 "config": self.config}, self.best_checkpoint)
-            return
-        self.wait += 1
-        if self.early_stopping is not None and self.wait >= self.early_stopping.patience:
-            self.stop_training = True
-            if self.log is not None:
-                self.log(f"early stopping: {self.monitor} has not improved for {self.wait} "
-                         f"epochs (best {self.best_value:.4g} at epoch {self.best_epoch})")
+        """Score the epoch: update the best one (and best.npz), then let the policies decide
+        (before the epoch's checkpoint, so a resumed run decides the same)."""
+        if self.best.update(record, self.model) and self.best_checkpoint is not None:
+            save_checkpoint({"model": self.model.state_dict(), "epoch": record["epoch"],
+                             "monitor": self.monitor, "value": self.best.value,
+                             "config": self.config}, self.best_checkpoint)
+        for callback in self.callbacks:
+            callback.on_epoch_record(self, record)
 
     def _stop_interrupted(self) -> None:
         path = self.save_checkpoint() if self.checkpoint_dir is not None else None
@@ -445,6 +430,7 @@ class Trainer:
                                   f"{self.step}: {where}", path, self.epoch, self.step)
 
     def _summary(self, record: dict[str, Any], speed: float, resumed: bool) -> str:
+        """One epoch line; a NaN loss shows as nan (never dropped: a diverged run must show)."""
         short = {"accuracy": "acc", "r2": "r2"}.get(self.metric or "", "metric")
         parts = [f"epoch {record['epoch']}/{self.epochs}"]
         if record["train_loss"] is not None:
@@ -462,35 +448,73 @@ class Trainer:
         return "  ".join(parts)
 
 
-def _column(monitor: str) -> str:
-    """History column for a monitor name: 'val_accuracy'/'val_r2' -> 'val_metric'."""
-    for prefix in ("train", "val"):
-        if monitor in (f"{prefix}_accuracy", f"{prefix}_r2"):
-            return f"{prefix}_metric"
-    return monitor
+def _with_policies(callbacks: Sequence[Callback], early_stopping: EarlyStopping | None,
+                   stop_on_nan: bool) -> list[Callback]:
+    """The user's callbacks, then `early_stopping`, then the NaN stop (after the user's, so a
+    caller's own divergence message comes first)."""
+    chosen = list(callbacks)
+    for callback in chosen:
+        if not isinstance(callback, Callback):
+            raise TypeError(f"Trainer: callbacks must be nn.training.Callback instances, got "
+                            f"{callback!r}")
+    if early_stopping is not None:
+        warnings.warn("Trainer(early_stopping=...) is deprecated: pass it in callbacks=[...]",
+                      DeprecationWarning, stacklevel=3)  # the caller of Trainer()
+        if not isinstance(early_stopping, EarlyStopping):
+            raise TypeError(f"Trainer: early_stopping must be an EarlyStopping, got "
+                            f"{early_stopping!r}")
+        chosen.append(early_stopping)
+    if sum(isinstance(c, EarlyStopping) for c in chosen) > 1:
+        raise ValueError("Trainer: more than one EarlyStopping given (early_stopping= and in "
+                         "callbacks=?); pass one")
+    if check_bool("Trainer", "stop_on_nan", stop_on_nan) \
+            and not any(isinstance(c, TerminateOnNaN) for c in chosen):
+        chosen.append(TerminateOnNaN())
+    return chosen
 
 
-def _normalise(value: Any) -> Any:
-    """Compare configs saved through JSON: tuples as lists, numpy scalars as Python."""
-    if isinstance(value, Mapping):
-        return {k: _normalise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+_column = monitor_column  # older name
 
 
 def fit(
     model: Module,
     optimizer: Optimizer,
     loss_fn: Loss,
-    train_loader: DataLoader,
-    epochs: int,
-    *,
+    train_loader: DataLoader | tuple[np.ndarray, np.ndarray] | np.ndarray,
+    *args: Any,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int | np.random.Generator | None = None,
     resume: bool | str | os.PathLike[str] = False,
     **options: Any,
 ) -> History:
-    """Train with a `Trainer(model, optimizer, loss_fn, train_loader, epochs=..., **options)`."""
-    trainer = Trainer(model, optimizer, loss_fn, train_loader, epochs=epochs, **options)
+    """Train with a `Trainer(model, optimizer, loss_fn, loader, epochs=..., **options)`.
+
+    The data may be a DataLoader, a pair (X, y), or X and y as two arguments (the Keras habit):
+    `fit(model, opt, loss, loader, 10)`, `fit(model, opt, loss, (X, y), 10, batch_size=64)`,
+    `fit(model, opt, loss, X, y, epochs=10)`. Arrays are batched by `batch_size` (default 32),
+    shuffled unless `shuffle=False`, from `seed`.
+    """
+    if isinstance(train_loader, np.ndarray) and args \
+            and not isinstance(args[0], (int, np.integer)):  # fit(..., X, y, epochs)
+        train_loader, args = (train_loader, args[0]), args[1:]
+    if len(args) > 1:
+        raise TypeError(f"fit: too many positional arguments after the data; call "
+                        f"fit(model, optimizer, loss_fn, data, epochs) with data a DataLoader "
+                        f"or (X, y), or fit(model, optimizer, loss_fn, X, y, epochs), got "
+                        f"{len(args)} more: {', '.join(type(a).__name__ for a in args)}")
+    if args:
+        if epochs is not None:
+            raise TypeError("fit: epochs given both by position and as epochs=")
+        epochs = args[0]
+    if epochs is None:
+        raise TypeError("fit: missing epochs, e.g. fit(model, optimizer, loss_fn, loader, 10)")
+    if isinstance(train_loader, DataLoader) \
+            and (batch_size is not None or seed is not None or not shuffle):
+        raise ValueError("fit: batch_size, shuffle and seed apply to arrays; a DataLoader has "
+                         "its own (set them when you build it)")
+    loader = as_train_loader(train_loader, batch_size=32 if batch_size is None else batch_size,
+                             shuffle=shuffle, seed=seed, owner="fit")
+    trainer = Trainer(model, optimizer, loss_fn, loader, epochs=epochs, **options)
     return trainer.fit(resume=resume)
