@@ -15,8 +15,9 @@ the accuracy on the official 10 000 test images. With --torch it then trains the
 in PyTorch, starting from the same weights and seeing the same batches, for a side-by-side
 accuracy and wall time.
 
-Data: --data-dir DIR, else $AUTOGRAD_MINI_DATA, else ../shared/data/mnist next to the
-repository; the four IDX files (gzipped or not) must be there.
+Data: --data-dir DIR, else $AUTOGRAD_MINI_DATA (in a development checkout, also
+../shared/data/mnist beside the repository); the four IDX files (gzipped or not) must be
+there. `autograd-mini train --data mnist --data-dir DIR --download` fetches them.
 
 Run:  python examples/08_mnist.py [--quick] [--torch] [--data-dir DIR] [--epochs N]
 """
@@ -38,15 +39,29 @@ from nn.training import recipes
 from nn.training.blas import set_blas_threads
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
+DEVELOPMENT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"  # used only if it exists
 
 
 # %%
-def data_dir(option: str | None) -> Path:
-    """--data-dir, else $AUTOGRAD_MINI_DATA, else ../shared/data/mnist beside the repository."""
+def data_dir(option: str | None) -> Path | None:
+    """--data-dir, else $AUTOGRAD_MINI_DATA, else a development checkout's data, else None."""
     if option:
         return Path(option)
-    return Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else DEFAULT_DATA_DIR
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEVELOPMENT_DATA_DIR if DEVELOPMENT_DATA_DIR.is_dir() else None
+
+
+# %%
+def missing_data_message(reason: str) -> str:
+    """What is missing and how to get it, naming only places the user chose."""
+    return (
+        f"MNIST data not found: {reason}\n"
+        f"Put the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+        f"t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; .gz or not) in a directory DIR and "
+        f"pass --data-dir DIR or set {ENV_VAR}=DIR. To download them (md5-checked): "
+        f"autograd-mini train --data mnist --data-dir DIR --download"
+    )
 
 
 # %%
@@ -139,14 +154,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # Small matrices gain nothing from more BLAS threads, and waiting threads spin (see
     # nn.training.blas): the CLI trains with 1 thread unless told otherwise, and so does this.
     set_blas_threads(args.threads)
+    if args.torch:  # checked first: the comparison comes after a full training run
+        try:
+            import torch  # noqa: F401
+        except ImportError as error:
+            message = (f"--torch needs PyTorch, which cannot be imported ({error}); install it "
+                       "(pip install torch, or pip install -e '.[oracle]') or drop --torch")
+            print(message, file=sys.stderr)
+            return {"error": message}
     directory = data_dir(args.data_dir)
+    if directory is None:
+        message = missing_data_message(f"no --data-dir given and {ENV_VAR} is not set")
+        print(message, file=sys.stderr)
+        return {"error": message}
     try:
         dataset = recipes.load_dataset("mnist", directory)
     except nn.data.DataError as error:
-        message = (
-            f"MNIST data not found: {error}\n"
-            f"Pass --data-dir DIR or set {ENV_VAR}=DIR (default: {DEFAULT_DATA_DIR})."
-        )
+        message = missing_data_message(str(error))
         print(message, file=sys.stderr)
         return {"error": message}
 

@@ -39,6 +39,7 @@ from .monitor import GradientMonitor
 from .normalization import BatchNorm1d
 from .serialization import SerializationError, load, save
 from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
+from .training.saved_model import load_model
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
@@ -47,7 +48,7 @@ __all__ = [
     "ReLU", "SerializationError", "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
     "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingDiverged",
     "TrainingInterrupted", "fit", "training", "delta_check", "functional", "init", "load",
-    "manual_seed", "optim", "save", "utils",
+    "load_model", "manual_seed", "optim", "save", "utils",
 ]
 
 

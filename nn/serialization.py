@@ -29,6 +29,8 @@ import numpy as np
 
 from autograd_mini import Tensor
 
+from .data.regular_file import NotARegularFileError, open_regular_file
+
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SerializationError", "load", "save"]
 
 FORMAT_NAME = "autograd_mini.checkpoint"
@@ -36,6 +38,8 @@ FORMAT_VERSION = 1
 HEADER_MEMBER = "__checkpoint__"
 _SEPARATOR = "/"
 _ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: all stored without pickle
+MAX_KEY_BYTES = 4096  # one key, UTF-8
+MAX_MEMBER_NAME = 65_535 - len(".npy")  # a zip member name's length is a 16-bit field
 
 
 class SerializationError(ValueError):
@@ -56,6 +60,11 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
         name = path or "array"
         while name in arrays or name == HEADER_MEMBER:
             name += "#"  # a key containing the separator collided with a nested path
+        if len(name.encode("utf-8")) > MAX_MEMBER_NAME:
+            raise ValueError(f"save: the path of the array at {name[:60]!r}... is "
+                             f"{len(name.encode('utf-8'))} bytes long; an array's path (its keys "
+                             f"joined by '/') must fit in {MAX_MEMBER_NAME} bytes, the zip "
+                             "format's limit: use shorter keys or less nesting")
         arrays[name] = array
         return {"type": "scalar" if scalar else "array", "member": name}
     if value is None or isinstance(value, (bool, int, str)):
@@ -68,6 +77,7 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
                 raise TypeError(f"save: key {key!r} at {path or '<root>'} must be a str or int")
+            _check_key(key, path)
             items.append([key, _encode(item, _join(path, str(key)), arrays)])
         return {"type": "dict", "items": items}
     if isinstance(value, (list, tuple)):
@@ -76,6 +86,27 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
                                         for i, item in enumerate(value)]}
     raise TypeError(f"save: cannot store {type(value).__name__} at {path or '<root>'}; expected "
                     "dicts, lists, tuples, arrays, Tensors, numbers, strings or None")
+
+
+def _check_key(key: str | int, path: str) -> None:
+    """Refuse, before anything is written, a key that could never be read back.
+
+    A key becomes part of a zip member's name: zip readers cut names at a NUL byte, names are
+    UTF-8 (no lone surrogates), and a name holds at most 65 535 bytes."""
+    if not isinstance(key, str):
+        return
+    where = path or "<root>"
+    if "\x00" in key:
+        raise ValueError(f"save: key {key!r} at {where} contains a NUL byte ('\\x00'), which "
+                         "no zip reader keeps in a member name; rename the key")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise ValueError(f"save: key {key!r} at {where} is not valid Unicode text ({error.reason}"
+                         "); use a key that encodes as UTF-8") from None
+    if size > MAX_KEY_BYTES:
+        raise ValueError(f"save: key {key[:40]!r}... at {where} is {size} bytes long, more than "
+                         f"the {MAX_KEY_BYTES} bytes a key may hold; use a shorter key")
 
 
 def _join(path: str, key: str) -> str:
@@ -159,7 +190,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     """Read a checkpoint written by `save`; arrays come back as numpy arrays (Tensors too)."""
     target = os.fspath(path)
     try:
-        with open(target, "rb") as file:
+        with open_regular_file(target) as file:
             magic = file.read(4)
             if not magic:
                 raise SerializationError(f"{target}: the file is empty")
@@ -171,6 +202,8 @@ def load(path: str | os.PathLike[str]) -> Any:
                 return _load_archive(archive, target)
     except SerializationError:
         raise
+    except NotARegularFileError as exc:
+        raise SerializationError(str(exc)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, TypeError, EOFError,
             KeyError, OSError, NotImplementedError, RuntimeError) as exc:
         if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
@@ -281,6 +314,12 @@ def _decode(node: Any, archive: zipfile.ZipFile, target: str, names: set[str],
         name = node["member"]
         if not isinstance(name, str) or name + ".npy" not in names:
             raise SerializationError(f"{target}: array member {name!r} is missing")
+        if name + ".npy" in used:
+            # `save` names each member once; reading one member per reference would let a
+            # small file decode to any size. Each member read at most once, stored
+            # uncompressed (`_check_members`): the decoded total is bounded by the file's size.
+            raise SerializationError(f"{target}: the header refers to member {name!r} more than "
+                                     "once (checkpoints written by nn.save never do)")
         used.add(name + ".npy")
         array = _read_member(archive, name, target)
         return array[()] if kind == "scalar" else array

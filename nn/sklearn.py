@@ -170,8 +170,8 @@ class _MLP(BaseEstimator):  # type: ignore[misc]
             self.model_, self._optimizer(self.model_, batch_size), loss_fn, loader,
             epochs=int(self.max_iter), metric=None, progress=False,
             log=print if self.verbose else None,
-            early_stopping=EarlyStopping(patience=int(self.n_iter_no_change),
-                                         min_delta=float(self.tol), restore_best=False),
+            callbacks=[EarlyStopping(patience=int(self.n_iter_no_change),
+                                     min_delta=float(self.tol), restore_best=False)],
         )
         history = trainer.fit()
         self.loss_curve_ = [float(v) for v in history["train_loss"]]

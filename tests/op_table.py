@@ -445,7 +445,23 @@ OPS: list[Op] = [
        _cross_entropy_case("probs")),
 ]
 
+
+
+def _family_rows() -> list[Op]:
+    """Rows kept in tests/op_rows_<family>.py files (each defines ROWS), in name order."""
+    import importlib
+    from pathlib import Path
+
+    rows: list[Op] = []
+    for path in sorted(Path(__file__).parent.glob("op_rows_*.py")):
+        rows.extend(importlib.import_module(path.stem).ROWS)
+    return rows
+
+
+OPS.extend(_family_rows())
 OPS_BY_NAME = {op.name: op for op in OPS}
+if len(OPS_BY_NAME) != len(OPS):
+    raise ValueError("op table: two rows share a name")
 
 
 def op_ids(op: Op) -> str:

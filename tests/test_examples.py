@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from subprocess_env import cli_env
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -133,6 +134,23 @@ def test_08_mnist_missing_data_says_where_to_put_it(tmp_path: Path) -> None:
     assert "t10k-images-idx3-ubyte" in result["error"]
 
 
+def test_08_mnist_without_a_data_dir_names_no_repository_path(monkeypatch) -> None:
+    example = load_example("08_mnist")
+    monkeypatch.delenv("AUTOGRAD_MINI_DATA", raising=False)
+    monkeypatch.setattr(example, "DEVELOPMENT_DATA_DIR", Path("/nonexistent/shared/data/mnist"))
+    result = example.main(["--quick"])
+    assert "no --data-dir given and AUTOGRAD_MINI_DATA is not set" in result["error"]
+    assert "shared" not in result["error"] and str(EXAMPLES.parent) not in result["error"]
+    assert "--download" in result["error"]
+
+
+def test_08_mnist_torch_without_torch_fails_before_training(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    result = run_example("08_mnist", "--torch", "--data-dir", str(tmp_path))
+    assert result["error"].startswith("--torch needs PyTorch, which cannot be imported")
+    assert "MNIST data not found" not in result["error"]  # checked before anything else
+
+
 def test_04_momentum_crosses_the_valley_and_beats_plain_descent() -> None:
     result = run_example("04_gradient_descent_momentum_adam")
     valley = result["valley"]
@@ -152,6 +170,7 @@ def test_08_as_a_script_exits_1_with_the_message_on_stderr(tmp_path: Path) -> No
         capture_output=True,
         text=True,
         timeout=60,
+        env=cli_env(),  # this checkout importable, installed or not
     )
     assert done.returncode == 1
     assert "MNIST data not found" in done.stderr

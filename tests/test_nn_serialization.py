@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fifo_guard import raises_without_blocking_on_fifo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from refusal import MEGABYTE, refused_cheaply
@@ -521,3 +522,66 @@ def test_checkpoint_of_another_model_is_refused_naming_every_key_and_changing_no
                                          r"'bias': checkpoint \(4,\), model \(5,\)"):
         other.load_state_dict(nn.load(tmp_path / "a.npz")["model"])
     _assert_same(other.state_dict(), before)
+
+
+# ---- keys that could never be read back are refused at save time ------------------------------
+@pytest.mark.hardening("files/save-bad-keys")
+@pytest.mark.parametrize(("key", "message"), [
+    ("a\x00b", "contains a NUL byte"),
+    ("k" * 70_000, "is 70000 bytes long"),
+    ("\udc80", "is not valid Unicode text"),
+])
+def test_save_refuses_keys_that_cannot_be_member_names_and_writes_nothing(tmp_path, key,
+                                                                          message):
+    with pytest.raises(ValueError, match=message):
+        nn.save({"model": {key: np.ones(2)}}, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []  # no checkpoint, no temporary file
+
+
+@pytest.mark.hardening("files/save-bad-keys")
+def test_save_refuses_a_nested_path_longer_than_a_zip_member_name(tmp_path):
+    state: dict = {"leaf": np.ones(1)}
+    for _ in range(40):
+        state = {"k" * 2000: state}  # each key is fine; the joined path is 80 000 bytes
+    with pytest.raises(ValueError, match="must fit in 65531 bytes"):
+        nn.save(state, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- one member per reference ------------------------------------------------------------------
+def _archive_with_tree(tree: dict, members: dict[str, np.ndarray]) -> bytes:
+    header = {"format": serialization.FORMAT_NAME, "version": serialization.FORMAT_VERSION,
+              "tree": tree}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, array in {serialization.HEADER_MEMBER:
+                            np.frombuffer(json.dumps(header).encode(), np.uint8),
+                            **members}.items():
+            raw = io.BytesIO()
+            np.lib.format.write_array(raw, array)
+            archive.writestr(name + ".npy", raw.getvalue())
+    return buffer.getvalue()
+
+
+@pytest.mark.hardening("files/member-reused")
+@pytest.mark.parametrize("member", ["big", serialization.HEADER_MEMBER])
+def test_load_refuses_a_header_that_references_one_member_many_times(tmp_path, member):
+    # 1 MiB on disk, referenced 2048 times, would decode to 2 GiB.
+    reference = {"type": "array", "member": member}
+    tree = {"type": "list", "items": [reference] * 2048}
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(_archive_with_tree(tree, {"big": np.zeros(2**17)}))
+    with pytest.raises(nn.SerializationError, match=f"refers to member '{member}' more than "
+                                                    "once"):
+        nn.load(path)
+
+
+# ---- only regular files are read ---------------------------------------------------------------
+@pytest.mark.hardening("files/fifo")
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_load_refuses_a_fifo_at_once_instead_of_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "last.npz"
+    os.mkfifo(fifo)  # nobody ever writes to it: opening it for reading would block forever
+    error = raises_without_blocking_on_fifo(nn.load, fifo)
+    assert isinstance(error, nn.SerializationError)
+    assert "is a FIFO (named pipe), not a regular file" in str(error)

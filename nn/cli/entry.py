@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..training.interrupts import caused_by_ctrl_c
 from .errors import (
@@ -17,6 +17,7 @@ from .errors import (
     UsageError,
 )
 from .parser import build_parser
+from .streams import guarded_stdout_and_stderr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +31,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     prog = f"autograd-mini {args.command}"
+    with guarded_stdout_and_stderr() as (out, err):
+        status = _run_command(args, prog)
+    if out is not None and out.error is not None:
+        if isinstance(out.error, BrokenPipeError):  # the reader left (`| head`): stop quietly
+            _discard_stdout()
+            return status or EXIT_ERROR
+        done = " (the command finished and wrote its files)" if status == 0 else ""
+        print(f"{prog}: error: could not write to standard output: "
+              f"{out.error.strerror or out.error}; the printed report is incomplete{done}",
+              file=sys.stderr)
+        return status or EXIT_ERROR
+    if err is not None and err.error is not None:  # nowhere left to say it: the status does
+        return status or EXIT_ERROR
+    return status
+
+
+def _discard_stdout() -> None:
+    """Point stdout's file descriptor at the null device, so the interpreter's final flush
+    cannot fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real descriptor (e.g. captured output)
+        pass
+
+
+def _run_command(args: Any, prog: str) -> int:
+    """The command's handler, with every error it can raise mapped to an exit status."""
     try:
         return int(args.handler(args))
     except UsageError as error:
@@ -46,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "widths or --batch-size", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)  # stop the interpreter's flush from failing
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_ERROR
     except Exception as error:  # last: only what no clause above handles
         if not caused_by_ctrl_c(error):

@@ -9,11 +9,13 @@ from .errors import CommandError
 
 
 def _load_data(name: str, data_dir: str | None, download: bool = False) -> Any:
-    from ..data import DataError
+    from ..data import DataError, EmptyDataError, WrongDatasetError
     from ..training.recipes import load_dataset
 
     try:
         return load_dataset(name, data_dir, download=download)
+    except (EmptyDataError, WrongDatasetError) as error:  # well-formed: not missing, not damaged
+        raise CommandError(f"cannot train on these {name} files: {error}") from error
     except DataError as error:
         if name not in ("mnist", "fashion-mnist"):
             raise CommandError(f"cannot load {name}: {error}") from error

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The handlers are looked up on the nn.cli package when the parser is built, so replacing
     # nn.cli.cmd_check (as the tests do) replaces the command that runs.
     from ..training.recipes import ACTIVATIONS, DATASETS, OPTIMIZERS, SCHEDULERS, default_config
-    from . import cmd_check, cmd_search, cmd_train
+    from . import cmd_check, cmd_evaluate, cmd_predict, cmd_search, cmd_train
 
     parser = Parser(prog="autograd-mini",
                     description="Train, check and tune small neural networks on autograd_mini.",
@@ -124,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="early stopping: epochs without val-loss improvement (default off)")
     train.add_argument("--out", metavar="DIR", help="output directory (default ./runs/<data>)")
     train.add_argument("--resume", action="store_true",
-                       help="continue from the checkpoint in --out")
+                       help="continue from the checkpoint in --out (with a larger --epochs: "
+                            "extend a run)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the run already in --out (its checkpoints and model)")
     train.add_argument("--checkpoint-every", type=POSITIVE_INT, metavar="N",
                        help="also checkpoint every N optimizer steps (default: every epoch)")
     train.add_argument("--no-plots", action="store_true",
@@ -159,4 +162,44 @@ def build_parser() -> argparse.ArgumentParser:
                         help="random search with N trials instead of the full grid")
     search.add_argument("--out", metavar="DIR", help="also write results.json here")
     search.set_defaults(handler=cmd_search)
+
+    predict = commands.add_parser(
+        "predict", help="predict with a trained model on a CSV or .npy file",
+        description="Run the model a `train` run saved on each row of INPUT (a CSV, optionally "
+                    "with one header line and gzipped, or a .npy array; one sample per row, "
+                    "the model's features as columns). Prints one predicted label per line "
+                    "(classification) or the outputs (regression).",
+        epilog="example: autograd-mini predict --model runs/digits/model.npz samples.csv")
+    predict.add_argument("input", metavar="INPUT", help="CSV or .npy file of samples")
+    predict.add_argument("--model", metavar="FILE", required=True,
+                         help="model.npz (or best.npz, last.npz) written by autograd-mini train")
+    predict.add_argument("--scores", action="store_true",
+                         help="classification: print class probabilities instead of labels")
+    predict.add_argument("--out", metavar="FILE",
+                         help="write the predictions here (.npy: an array; else text) instead "
+                              "of to stdout")
+    predict.set_defaults(handler=cmd_predict)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a trained model on labelled data",
+        description="Score the model a `train` run saved: accuracy and loss (classification) or "
+                    "R² and MSE (regression). The data is INPUT, whose last column holds the "
+                    "label (regression: whose last columns hold the targets), INPUT with "
+                    "--targets FILE, or --data NAME for that data set's test split.",
+        epilog="examples: autograd-mini evaluate --model runs/digits/model.npz --data digits\n"
+               "          autograd-mini evaluate --model runs/digits/model.npz labelled.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_argument("input", metavar="INPUT", nargs="?",
+                          help="CSV or .npy file: features, then the label column")
+    evaluate.add_argument("--model", metavar="FILE", required=True,
+                          help="model.npz (or best.npz, last.npz) written by autograd-mini train")
+    evaluate.add_argument("--targets", metavar="FILE",
+                          help="labels or targets in their own file (then INPUT holds only "
+                               "features)")
+    evaluate.add_argument("--data", choices=DATASETS,
+                          help="score on this data set's test split instead of a file")
+    evaluate.add_argument("--data-dir", metavar="DIR",
+                          help="directory with the MNIST IDX files (default: "
+                               "$AUTOGRAD_MINI_DATA)")
+    evaluate.set_defaults(handler=cmd_evaluate)
     return parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,13 @@ def _float_values(option: str, values: list[str] | None, random: bool, log_scale
         except ValueError:
             raise UsageError(f"{option}: expected LOW..HIGH like 1e-4..1e-1, got "
                              f"{values[0]!r}") from None
+        bounds = (f"{'0 <' if log_scale else f'{low:g} <='} LOW <= HIGH"
+                  + (f" < {high:g}" if high is not None else ""))
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise UsageError(f"{option}: range {values[0]} is not finite; expected {bounds} "
+                             "with finite numbers")
         if not (low <= a <= b) or (high is not None and b >= high) or (log_scale and a <= 0):
-            raise UsageError(f"{option}: range {values[0]} is out of bounds")
+            raise UsageError(f"{option}: range {values[0]} is out of bounds; expected {bounds}")
         return LogUniform(a, b) if log_scale else Uniform(a, b)
     checker = _number(float, low, high, open_low=log_scale)
     try:

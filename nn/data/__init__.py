@@ -5,7 +5,7 @@ Imports nothing but numpy, the standard library and `nn.generators` (numpy only,
 """
 
 from .digits import load_digits
-from .errors import DataError
+from .errors import DataError, EmptyDataError, WrongDatasetError
 from .idx import read_idx
 from .loader import DataLoader, KFold, train_val_test_split
 from .mnist import load_mnist
@@ -20,7 +20,9 @@ from .synthetic import (
 __all__ = [
     "DataError",
     "DataLoader",
+    "EmptyDataError",
     "KFold",
+    "WrongDatasetError",
     "load_digits",
     "load_mnist",
     "make_lorenz",

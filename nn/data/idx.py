@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import DataError
+from .regular_file import NotARegularFileError, open_regular_file
 
 # dtype code -> (big-endian numpy dtype, readable name)
 IDX_DTYPES: dict[int, tuple[str, str]] = {
@@ -97,6 +98,16 @@ def _parse(stream: BinaryIO, name: str, expected_dtype: int | None, max_bytes: i
             f"{name}: IDX header promises shape {shape} = {n_bytes} bytes, more than the "
             f"limit max_bytes={max_bytes}"
         )
+    if n_bytes == 0:
+        # An empty array is fine, but numpy refuses (with a bare "array is too big") a shape
+        # whose other dimensions multiply past its index range, even when one of them is 0.
+        span = math.prod(d for d in shape if d) * big_endian_dtype.itemsize
+        if span > np.iinfo(np.intp).max:
+            raise DataError(
+                f"{name}: IDX header promises shape {shape}: empty, but its non-zero "
+                f"dimensions multiply to {span} bytes, more than numpy can index; expected "
+                "dimensions whose product fits"
+            )
 
     payload = _read_capped(stream, n_bytes + 1)  # one extra byte reveals trailing data
     if len(payload) < n_bytes:
@@ -136,7 +147,9 @@ def read_idx(
     else:
         name = os.fspath(path_or_bytes)
         try:
-            opened = open(path_or_bytes, "rb")  # closed by the with-block below
+            opened = open_regular_file(path_or_bytes)  # closed by the with-block below
+        except NotARegularFileError as error:
+            raise DataError(f"cannot open IDX file {error}") from error
         except OSError as error:
             raise DataError(f"{name}: cannot open IDX file: {error.strerror or error}") from error
 

@@ -144,6 +144,8 @@ def train_val_test_split(
     X, y = _as_samples("X", X), _as_samples("y", y)
     if len(X) != len(y):
         raise ValueError(f"y has {len(y)} samples but X has {len(X)}")
+    if len(X) == 0:
+        raise ValueError("train_val_test_split: X and y hold no samples; expected at least one")
     for name, fraction in (("val", val), ("test", test)):
         if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
             raise ValueError(f"{name} must be a fraction in [0, 1), got {fraction!r}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, EmptyDataError, WrongDatasetError
 from .idx import read_idx
 
 ENV_VAR = "AUTOGRAD_MINI_DATA"
@@ -52,6 +52,14 @@ MD5: dict[str, dict[str, str]] = {
         "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
         "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
     },
+}
+
+# The first ten training labels of each set. Both sets use the same file names, so a directory
+# of MNIST files would otherwise be read as Fashion-MNIST; uncompressed files have no published
+# checksum, but their labels say which set they are.
+FIRST_TRAIN_LABELS = {
+    "mnist": (5, 0, 4, 1, 9, 2, 1, 3, 1, 4),
+    "fashion-mnist": (9, 0, 0, 3, 0, 2, 7, 2, 5, 5),
 }
 
 DOWNLOAD_TIMEOUT_S = 30.0
@@ -180,6 +188,9 @@ def _load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nd
             f"{images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; expected the same count"
         )
+    if len(images) == 0:
+        raise EmptyDataError(f"{images_path} and {labels_path} are well-formed but hold no "
+                             "images; expected at least one in each split")
     if labels.size and labels.max() > 9:
         raise DataError(f"{labels_path}: found label {labels.max()}, expected labels 0..9")
     X = images.reshape(len(images), IMAGE_SIDE * IMAGE_SIDE).astype(np.float32)  # (n, 784)
@@ -222,5 +233,28 @@ def load_mnist(
             f"or call load_mnist(..., download=True) to fetch them into {root / kind}"
         )
     X_train, y_train = _load_split(found["train_images"], found["train_labels"])
+    _check_identity(kind, found["train_labels"], y_train, root)
     X_test, y_test = _load_split(found["test_images"], found["test_labels"])
     return X_train, y_train, X_test, y_test
+
+
+def _check_identity(kind: str, labels_path: Path, labels: np.ndarray, root: Path) -> None:
+    """Refuse the files of the other data set: same names, same format, other pictures."""
+    for other in KINDS:
+        if other == kind:
+            continue
+        published = MD5[other].get(labels_path.name)
+        same_file = published is not None and _md5(labels_path) == published
+        if same_file or tuple(labels[:10].tolist()) == FIRST_TRAIN_LABELS[other]:
+            raise WrongDatasetError(
+                f"{labels_path.parent} holds the {other} files, not {kind} (its training "
+                f"labels are {other}'s); put the {kind} files in {root / kind}, or load "
+                f"{other} (kind='{other}', --data {other})")
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

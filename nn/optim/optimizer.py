@@ -195,6 +195,7 @@ class Optimizer:
                     f"parameters in the saved state and {len(group['params'])} here"
                 )
         params = self._indexed_params()
+        group_of = [group for group in self.param_groups for _ in group["params"]]
         new_state: dict[am.Tensor, dict[str, Any]] = {}
         for key, saved in state_dict["state"].items():
             index = int(key)
@@ -204,6 +205,7 @@ class Optimizer:
                     f"only {len(params)}"
                 )
             p = params[index]
+            _check_like(saved, self._init_state(p.data, group_of[index]), index, self._name)
             new_state[p] = {k: _restore(v, p, k, self._name) for k, v in saved.items()}
         for saved, group in zip(saved_groups, self.param_groups):
             merged = {**group, **{k: v for k, v in saved.items() if k != "params"}}
@@ -272,6 +274,33 @@ def _is_real(value: Any) -> bool:
 
 def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _check_like(saved: Any, fresh: dict[str, Any], index: int, owner: str) -> None:
+    """A saved per-parameter state has the buffers and counters a fresh one would: a missing
+    buffer or a None in its place would otherwise fail only at the next step."""
+    where = f"{owner}.load_state_dict: state of parameter {index}"
+    if not isinstance(saved, dict):
+        raise TypeError(f"{where} is a {type(saved).__name__}, expected a dict")
+    missing = sorted(set(fresh) - set(saved))
+    if missing:
+        raise ValueError(f"{where} lacks {missing}")
+    for key, value in saved.items():  # buffers made lazily (e.g. SGD's momentum) included
+        if not (isinstance(value, np.ndarray) and value.dtype.kind in "biuf") and (
+                isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))):
+            raise TypeError(f"{where}: '{key}' is {type(value).__name__} {value!r:.40}, "
+                            "expected an array or an integer counter")
+    for key, template in fresh.items():
+        value = saved[key]
+        if isinstance(template, np.ndarray):
+            if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+                raise TypeError(f"{where}: '{key}' is {type(value).__name__} {value!r:.40}, "
+                                "expected an array")
+        elif isinstance(template, int):
+            number = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+            if isinstance(number, (bool, np.bool_)) or not isinstance(number, (int, np.integer)) \
+                    or number < 0:
+                raise TypeError(f"{where}: '{key}' is {number!r:.40}, expected an integer >= 0")
 
 
 def _restore(value: Any, param: am.Tensor, key: str, owner: str) -> Any:

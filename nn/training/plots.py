@@ -109,7 +109,8 @@ def history_figure(history: History | Mapping[str, Any], title: str | None = Non
     data = history.to_dict() if isinstance(history, History) else dict(history)
     epochs = _series(data["epoch"])
     metric = data.get("metric")
-    panels = [("loss", "train_loss", "val_loss", False)]
+    # Regression losses fall by orders of magnitude: a linear axis shows a flat line at 0.
+    panels = [("loss", "train_loss", "val_loss", metric == "r2")]
     if metric and any(v is not None for v in data["train_metric"] + data["val_metric"]):
         panels.append((metric, "train_metric", "val_metric", False))
     panels.append(("learning rate", "lr", None, True))

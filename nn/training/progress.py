@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from .number_format import format_loss
+
 __all__ = ["Progress", "in_notebook", "tqdm_available"]
 
 _REFRESH_S = 0.1  # redraw at most ten times a second: drawing must not slow training down
@@ -70,7 +72,7 @@ class Progress:
 
     def _status(self, loss: float) -> str:
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        return f"loss {loss:.4f}, {self.samples / elapsed:,.0f} samples/s"
+        return f"loss {format_loss(loss)}, {self.samples / elapsed:,.0f} samples/s"
 
     def update(self, loss: float, batch_size: int) -> None:
         """Advance one batch; `loss` is the running mean loss of the epoch so far."""

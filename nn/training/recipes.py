@@ -24,6 +24,7 @@ from .. import init
 from ..activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..data import (
     DataLoader,
+    EmptyDataError,
     load_digits,
     load_mnist,
     make_lorenz,
@@ -41,9 +42,9 @@ from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 from .trainer import Trainer
 
 __all__ = [
-    "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "SCHEDULERS", "Dataset", "build_loss",
-    "build_model", "build_optimizer", "build_scheduler", "build_trainer", "default_config",
-    "load_dataset", "make_loader", "validate_config",
+    "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "REGRESSION_DATASETS", "SCHEDULERS", "Dataset",
+    "build_loss", "build_model", "build_optimizer", "build_scheduler", "build_trainer",
+    "default_config", "load_dataset", "make_loader", "validate_config",
 ]
 
 # The activations a config may name (nn.activations.ACTIVATIONS is the one table of names).
@@ -54,6 +55,7 @@ ACTIVATIONS: dict[str, type[Module]] = {
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULERS = ("cosine", "step", "none")
 DATASETS = ("digits", "mnist", "fashion-mnist", "moons", "spirals", "lorenz")
+REGRESSION_DATASETS = ("lorenz",)  # the others are classification
 SPLIT_SEED = 0
 
 BASE_CONFIG: dict[str, Any] = {
@@ -70,6 +72,10 @@ BASE_CONFIG: dict[str, Any] = {
     "scheduler": "cosine",
     "seed": 0,
 }
+
+# Options a run stores in its config beside the recipe (the CLI's model.npz and checkpoints);
+# accepted by validate_config, so a stored config builds its model again as it is.
+RUN_OPTIONS = ("threads",)
 
 # Per-dataset recipes. Test scores and wall times of `autograd-mini train --data NAME` on a
 # shared 2-core CPU (1 BLAS thread): digits 98.5% in 5 s, mnist 98.3% in 43 s, moons 99.3%,
@@ -116,10 +122,15 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     missing = sorted(set(BASE_CONFIG) - set(config))
     if missing:
         raise ValueError(f"config is missing {missing}")
-    unknown = sorted(set(config) - set(BASE_CONFIG))
+    unknown = sorted(set(config) - set(BASE_CONFIG) - set(RUN_OPTIONS))
     if unknown:
         raise ValueError(f"unknown config keys {unknown}; expected {sorted(BASE_CONFIG)}")
     out = dict(config)
+    if "threads" in out:  # stored by the CLI beside the recipe; does not change the model
+        threads = out["threads"]
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+        out["threads"] = int(threads)
     for key, choices in (("data", DATASETS), ("activation", tuple(ACTIVATIONS)),
                          ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS)):
         if out[key] not in choices:
@@ -182,9 +193,13 @@ def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None,
         X, y, X_test, y_test = load_mnist(data_dir, download=download, kind=name)
         X_train, y_train, X_val, y_val, _, _ = train_val_test_split(
             X, y, val=val, test=0.0, stratify=True, seed=SPLIT_SEED)
+        if val > 0 and len(X_val) == 0:  # an empty validation set would score a loss of 0
+            raise EmptyDataError(
+                f"{name}: the {len(X)} training images leave no validation samples (val={val:g} "
+                "of each class rounds to 0); expected enough images for a validation split")
         return Dataset(name, "classification", X_train, y_train, X_val, y_val, X_test, y_test,
                        10)
-    task, outputs = "classification", 0
+    task, outputs = ("regression" if name in REGRESSION_DATASETS else "classification"), 0
     if name == "digits":
         X, y = load_digits(np.float32)
     elif name == "moons":
@@ -193,7 +208,7 @@ def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None,
         X, y = make_spirals(300, 3, 0.2, SPLIT_SEED, dtype=np.float32)
     else:  # lorenz: learn the one-step map x_t -> x_{t+dt} on the normalised attractor
         X, y = make_lorenz(5000, dt=0.02, seed=SPLIT_SEED, normalize=True, dtype=np.float32)
-        task, outputs = "regression", 3
+        outputs = 3
     if task == "classification":
         outputs = int(y.max()) + 1
     splits = train_val_test_split(X, y, val=val, test=test, stratify=task == "classification",

@@ -36,9 +36,11 @@ from ..optim.lr_scheduler import LRScheduler
 from .best import BestModel, monitor_column
 from .callbacks import Callback, EarlyStopping, TerminateOnNaN, TrainingDiverged
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint_tree import check_training_state
 from .history import History
 from .interrupts import TrainingInterrupted, _catch_sigint, _InterruptFlag
 from .metrics import RunningMetric, make_running_metric
+from .number_format import format_loss, format_metric
 from .progress import Progress
 from .train_data import as_train_loader, check_val_data, single_sample_last_batch
 from .trainer_state import restore_trainer_state, trainer_state
@@ -273,6 +275,7 @@ class Trainer:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore `state_dict()` into this trainer, its model, optimizer, scheduler and loader."""
+        check_training_state(state, like=self.state_dict())  # the whole tree, before any change
         restore_trainer_state(self, state)
 
     def _restore_running_epoch(self, state: Mapping[str, Any] | None) -> None:
@@ -434,13 +437,13 @@ class Trainer:
         short = {"accuracy": "acc", "r2": "r2"}.get(self.metric or "", "metric")
         parts = [f"epoch {record['epoch']}/{self.epochs}"]
         if record["train_loss"] is not None:
-            parts.append(f"loss {record['train_loss']:.4f}")
+            parts.append(f"loss {format_loss(record['train_loss'])}")
         if record["train_metric"] is not None:
-            parts.append(f"{short} {record['train_metric']:.4f}")
+            parts.append(f"{short} {format_metric(self.metric, record['train_metric'])}")
         if record["val_loss"] is not None:
-            parts.append(f"val_loss {record['val_loss']:.4f}")
+            parts.append(f"val_loss {format_loss(record['val_loss'])}")
         if record["val_metric"] is not None:
-            parts.append(f"val_{short} {record['val_metric']:.4f}")
+            parts.append(f"val_{short} {format_metric(self.metric, record['val_metric'])}")
         parts.append(f"lr {record['lr']:.3g}")
         parts.append(f"{record['time']:.1f}s")
         if not resumed:
