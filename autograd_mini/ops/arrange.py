@@ -1,0 +1,276 @@
+"""Rearranging and replicating values: flip, roll, moveaxis, squeeze, ravel/flatten,
+atleast_1d/2d/3d, tile, repeat and pad, with numpy's names and signatures.
+
+flip and roll are primitives (their VJP is the same move backwards, cheaper than indexing);
+the rest are composites of reshape, transpose, broadcast_to, getitem and scatter_add, so their
+gradients (broadcast sums, index accumulation) come from those blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import apply
+from ..errors import ShapeError
+from ..tensor import ArrayLike, Tensor
+from .args import as_int, as_tensor, is_int, normalize_axis, single_axis
+from .expose import composite, defop, parsed
+from .shape import BROADCAST_TO, GETITEM, RESHAPE, SCATTER_ADD, TRANSPOSE
+
+
+# ---- flip -------------------------------------------------------------------------------------
+def _flip_parse(m: Any, axis: int | Sequence[int] | None = None) -> tuple:
+    t = as_tensor(m, op="flip")
+    axes = normalize_axis(axis, t.ndim, "flip")
+    return (t,), {"axis": tuple(range(t.ndim)) if axes is None else axes}
+
+
+FLIP = defop(
+    "flip", lambda a, *, axis: np.flip(a, axis),
+    lambda g, out, inputs, needs, xp, *, axis: (xp.flip(g, axis=axis),),
+    jvp=lambda t, out, inputs, xp, *, axis: xp.flip(t[0], axis=axis),
+    math="flip(a; axes) reverses a along axes;  ∂/∂a = flip(g; axes)",
+    expose=[parsed("flip", _flip_parse, on_arrays=np.flip)],
+)
+
+
+# ---- roll -------------------------------------------------------------------------------------
+def _roll_parse(a: Any, shift: int | Sequence[int],
+                axis: int | Sequence[int] | None = None) -> tuple:
+    t = as_tensor(a, op="roll")
+    shifts = np.atleast_1d(np.asarray(shift, dtype=object))
+    if not all(is_int(s) for s in shifts.ravel()):
+        raise TypeError(f"roll: shift must be an int or a tuple of ints, got {shift!r}")
+    if axis is None:  # numpy rolls the flattened array; several shifts add up
+        return (t,), {"shift": int(sum(int(s) for s in shifts.ravel())), "axis": None}
+    axes = np.atleast_1d(np.asarray(axis, dtype=object))
+    try:
+        pairs = np.broadcast(shifts, axes)
+    except ValueError:
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} must have matching "
+                         "lengths (or one of them be a single int)") from None
+    total = dict.fromkeys(range(t.ndim), 0)
+    for s, a in pairs:  # a repeated axis rolls by the sum of its shifts, as in numpy
+        total[single_axis(a, t.ndim, "roll")] += int(s)
+    kept = tuple(a for a, s in total.items() if s % max(t.shape[a], 1))
+    return (t,), {"shift": tuple(total[a] for a in kept), "axis": kept}
+
+
+def _negated(shift: int | tuple[int, ...]) -> int | tuple[int, ...]:
+    return -shift if isinstance(shift, int) else tuple(-s for s in shift)
+
+
+ROLL = defop(
+    "roll", lambda a, *, shift, axis: np.roll(a, shift, axis),
+    lambda g, out, inputs, needs, xp, *, shift, axis: (
+        xp.roll(g, shift=_negated(shift), axis=axis),),
+    jvp=lambda t, out, inputs, xp, *, shift, axis: xp.roll(t[0], shift=shift, axis=axis),
+    math="roll(a; shift, axes) shifts a cyclically;  ∂/∂a = roll(g; −shift, axes)",
+    expose=[parsed("roll", _roll_parse, on_arrays=np.roll)],
+)
+
+
+# ---- reshaping composites ---------------------------------------------------------------------
+def _reshaped(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """A new view (never `t` itself, as numpy's functions return a new array)."""
+    return apply(RESHAPE, (t,), {"shape": shape})
+
+
+def _axes_list(value: Any, ndim: int, op: str, what: str) -> list[int]:
+    items = list(value) if isinstance(value, (tuple, list)) else [value]
+    for item in items:
+        as_int(item, op, what)
+    return [single_axis(a, ndim, op) for a in items]
+
+
+@composite("moveaxis")
+def moveaxis(a: ArrayLike, source: int | Sequence[int],
+             destination: int | Sequence[int]) -> Tensor:
+    """moveaxis(a; source, destination): the axes `source` moved to `destination` (a view)."""
+    t = as_tensor(a, op="moveaxis")
+    src = _axes_list(source, t.ndim, "moveaxis", "source")
+    dst = _axes_list(destination, t.ndim, "moveaxis", "destination")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} must "
+                         "name the same number of axes")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ShapeError(f"moveaxis: repeated axis in source {source!r} or destination "
+                         f"{destination!r}")
+    order = [n for n in range(t.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return apply(TRANSPOSE, (t,), {"axes": tuple(order)})
+
+
+@composite("squeeze", method=True)
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:
+    """squeeze(a; axis): a without its length-1 axes (all of them, or the ones named)."""
+    t = as_tensor(a, op="squeeze")
+    axes = normalize_axis(axis, t.ndim, "squeeze")
+    if axes is None:
+        axes = tuple(i for i, n in enumerate(t.shape) if n == 1)
+    wide = [i for i in axes if t.shape[i] != 1]
+    if wide:
+        raise ValueError(f"squeeze: cannot remove axis {wide[0]} of shape {t.shape}: its "
+                         "length is not 1")
+    return _reshaped(t, tuple(n for i, n in enumerate(t.shape) if i not in axes))
+
+
+def _flat(t: Tensor, order: str, op: str) -> Tensor:
+    if order not in ("C", "F"):
+        raise ValueError(f"{op}: order must be 'C' (row-major) or 'F' (column-major), got "
+                         f"{order!r}")
+    if order == "F" and t.ndim > 1:
+        t = apply(TRANSPOSE, (t,), {"axes": tuple(reversed(range(t.ndim)))})
+    return _reshaped(t, (t.size,))
+
+
+@composite("ravel", method=True)
+def ravel(a: ArrayLike, order: str = "C") -> Tensor:
+    """ravel(a; order): a as one axis, read row-major ('C') or column-major ('F')."""
+    return _flat(as_tensor(a, op="ravel"), order, "ravel")
+
+
+@composite("flatten", method=True)
+def flatten(a: ArrayLike, order: str = "C") -> Tensor:
+    """flatten(a; order): ndarray.flatten — a as one axis (as ravel; never a copy here: a
+    change through either is caught by the shared version counter)."""
+    return _flat(as_tensor(a, op="flatten"), order, "flatten")
+
+
+def _at_least(arys: tuple, ndim: int, op: str) -> Any:
+    if not arys:
+        raise TypeError(f"{op}: expected at least one array")
+    out = []
+    for a in arys:
+        t = as_tensor(a, op=op)
+        shape = t.shape
+        if t.ndim < ndim:
+            # numpy's placement: (n,) -> (1, n) for 2-d, (1, n, 1) for 3-d; (m, n) -> (m, n, 1)
+            shape = {0: (1,) * ndim, 1: (1,) + shape + (1,) * (ndim - 2), 2: shape + (1,)}[
+                t.ndim]
+        out.append(_reshaped(t, shape))
+    return out[0] if len(out) == 1 else out
+
+
+@composite("atleast_1d")
+def atleast_1d(*arys: ArrayLike) -> Any:
+    """atleast_1d(a, ...): 0-d inputs become shape (1,); one tensor, or a list for several."""
+    return _at_least(arys, 1, "atleast_1d")
+
+
+@composite("atleast_2d")
+def atleast_2d(*arys: ArrayLike) -> Any:
+    """atleast_2d(a, ...): () -> (1, 1), (n,) -> (1, n); one tensor, or a list for several."""
+    return _at_least(arys, 2, "atleast_2d")
+
+
+@composite("atleast_3d")
+def atleast_3d(*arys: ArrayLike) -> Any:
+    """atleast_3d(a, ...): (n,) -> (1, n, 1), (m, n) -> (m, n, 1); a list for several."""
+    return _at_least(arys, 3, "atleast_3d")
+
+
+# ---- replication: broadcasting a reshaped view, so the gradient is a broadcast sum -------------
+def _counts(value: Any, op: str, what: str) -> tuple[int, ...]:
+    items = np.atleast_1d(np.asarray(value.data if isinstance(value, Tensor) else value))
+    if items.ndim != 1 or (items.size and items.dtype.kind not in "iu"):
+        raise TypeError(f"{op}: {what} must be an int or a sequence of ints, got {value!r}")
+    if np.any(items < 0):
+        raise ValueError(f"{op}: {what} must be non-negative, got {value!r}")
+    return tuple(int(n) for n in items)
+
+
+@composite("tile")
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> Tensor:  # noqa: N803  (numpy's name)
+    """tile(A; reps): A repeated reps[i] times along axis i (A or reps padded with leading 1s)."""
+    t = as_tensor(A, op="tile")
+    counts = _counts(reps, "tile", "reps")
+    ndim = max(t.ndim, len(counts))
+    shape = (1,) * (ndim - t.ndim) + t.shape
+    counts = (1,) * (ndim - len(counts)) + counts
+    paired = tuple(x for n in shape for x in (1, n))  # (1, s0, 1, s1, ...)
+    spread = tuple(x for r, n in zip(counts, shape) for x in (r, n))  # (r0, s0, r1, s1, ...)
+    t = apply(BROADCAST_TO, (_reshaped(t, paired),), {"shape": spread})
+    return _reshaped(t, tuple(r * n for r, n in zip(counts, shape)))
+
+
+@composite("repeat", method=True)
+def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
+    """repeat(a; repeats, axis): each element repeated (the flattened a when axis is None)."""
+    t = as_tensor(a, op="repeat")
+    if axis is None:
+        t, axis = _reshaped(t, (t.size,)), 0
+    axis = single_axis(axis, t.ndim, "repeat")
+    counts = _counts(repeats, "repeat", "repeats")
+    n = t.shape[axis]
+    if len(counts) == 1:  # every element r times: (…, n, 1, …) broadcast to (…, n, r, …)
+        r = counts[0]
+        before, after = t.shape[:axis + 1], t.shape[axis + 1:]
+        spread = apply(BROADCAST_TO, (_reshaped(t, before + (1,) + after),),
+                       {"shape": before + (r,) + after})
+        return _reshaped(spread, t.shape[:axis] + (n * r,) + after)
+    if len(counts) != n:
+        raise ValueError(f"repeat: {len(counts)} repeats given for an axis of length {n}; "
+                         "expected one count, or one per element")
+    index = np.repeat(np.arange(n), counts)
+    return apply(GETITEM, (t,), {"index": (slice(None),) * axis + (index,)})
+
+
+# ---- pad ------------------------------------------------------------------------------------
+_INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def _pairs(value: Any, ndim: int, op: str, what: str, *, ints: bool) -> np.ndarray:
+    """numpy's pad_width forms: n, (n,), (before, after), or one (before, after) per axis."""
+    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if ints and array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {what} must hold ints, got {value!r}")
+    if not ints and array.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: {what} must hold real numbers, got {value!r}")
+    try:
+        return np.broadcast_to(array, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"{op}: {what} {value!r} does not fit a tensor with {ndim} dims; "
+                         "expected n, (n,), (before, after) or one (before, after) pair per "
+                         "axis") from None
+
+
+@composite("pad")
+def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", *,
+        constant_values: Any = 0, reflect_type: str = "even") -> Tensor:
+    """pad(array; pad_width, mode): modes constant, edge, reflect, symmetric, wrap."""
+    t = as_tensor(array, op="pad")
+    widths = _pairs(pad_width, t.ndim, "pad", "pad_width", ints=True).astype(int)
+    if np.any(widths < 0):
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    if reflect_type != "even":
+        raise ValueError(f"pad: reflect_type {reflect_type!r} is not supported; only 'even'")
+    if mode == "constant":
+        if isinstance(constant_values, Tensor) and constant_values.requires_grad:
+            raise TypeError("pad: constant_values must be numbers, not a tensor that requires "
+                            "grad; pad with 0 and add the constant region instead")
+        values = _pairs(constant_values, t.ndim, "pad", "constant_values", ints=False)
+        shape = tuple(int(n + b + a) for n, (b, a) in zip(t.shape, widths))
+        inner = tuple(slice(int(b), int(b) + n) for n, (b, _) in zip(t.shape, widths))
+        out = apply(SCATTER_ADD, (t,), {"index": inner, "shape": shape})
+        if np.any(values != 0):  # numpy's own fill of the border (later axes win corners)
+            border = np.pad(np.zeros(t.shape, t.dtype), widths, constant_values=values)
+            out = out + border
+        return out
+    if mode not in _INDEX_MODES:
+        raise ValueError(f"pad: mode {mode!r} is not supported; expected 'constant', "
+                         + ", ".join(repr(m) for m in _INDEX_MODES))
+    for axis, (n, (b, a)) in enumerate(zip(t.shape, widths)):
+        if b == a == 0:
+            continue
+        if n == 0:
+            raise ValueError(f"pad: cannot extend the empty axis {axis} of shape {t.shape} "
+                             f"in mode {mode!r}")
+        # numpy's own index pattern: which input element each output position copies
+        index = np.pad(np.arange(n), (int(b), int(a)), mode=mode)
+        t = apply(GETITEM, (t,), {"index": (slice(None),) * axis + (index,)})
+    return t
