@@ -122,7 +122,7 @@ def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> T
 @composite("trace", method=True)
 def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """trace(a; offset, axis1, axis2): the sum along the diagonal (per remaining index)."""
-    return diagonal(a, offset, axis1, axis2).sum(axis=-1)
+    return diagonal(as_tensor(a, op="trace"), offset, axis1, axis2).sum(axis=-1)
 
 
 @composite("diag")
