@@ -56,7 +56,7 @@ VIEWS = {
     "squeeze": lambda t: am.squeeze(am.reshape(t, (1, 3, 4))),
     "ravel": am.ravel,
     "split": lambda t: am.split(t, 2, axis=1)[1],
-    "diagonal": lambda t: t[:, :3].T,  # transpose view of a view
+    "slice-transpose": lambda t: t[:, :3].T,  # a view of a view
 }
 
 

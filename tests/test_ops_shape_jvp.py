@@ -22,7 +22,7 @@ from autograd_mini.engine import NUMPY_MODE, TENSOR_MODE
 from autograd_mini.registry import REGISTRY
 
 SHAPE_PRIMITIVES = {"reshape", "transpose", "broadcast_to", "getitem", "scatter_add",
-                    "setitem", "concatenate", "flip", "roll"}
+                    "setitem", "concatenate", "flip", "roll", "pad", "pad_fold"}
 OLDER_SHAPE_ROWS = ["reshape", "transpose", "T", "swapaxes", "expand_dims", "broadcast_to",
                     "getitem", "concatenate", "stack"]
 # op_table imports the family rows itself (importing them first would be circular)
@@ -86,6 +86,14 @@ def test_setitem_jvp_is_its_vjp_transposed(index, b_shape):
     selected = a[index].shape
     b = np.random.default_rng(6).standard_normal(selected if b_shape == "selected" else b_shape)
     assert_jvp_is_vjp_transpose(REGISTRY["setitem"], (a, b), {"index": index})
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+def test_pad_fold_jvp_is_its_vjp_transposed(mode):
+    # pad_fold is pad's VJP: it is recorded only when differentiating a gradient
+    g = np.random.default_rng(7).standard_normal((3 + 1 + 5, 2, 4 + 2))
+    params = {"pad_width": ((1, 5), (0, 0), (2, 0)), "mode": mode}
+    assert_jvp_is_vjp_transpose(REGISTRY["pad_fold"], (g,), params)
 
 
 @pytest.mark.parametrize("name", sorted(SHAPE_PRIMITIVES))

@@ -1,9 +1,10 @@
 """Rearranging and replicating values: flip, roll, moveaxis, squeeze, ravel/flatten,
 atleast_1d/2d/3d, tile, repeat and pad, with numpy's names and signatures.
 
-flip and roll are primitives (their VJP is the same move backwards, cheaper than indexing);
-the rest are composites of reshape, transpose, broadcast_to, getitem and scatter_add, so their
-gradients (broadcast sums, index accumulation) come from those blocks.
+flip, roll and pad are primitives (each VJP is the same move backwards, cheaper than
+indexing; pad's is its transpose, pad_fold). The rest are composites of reshape, transpose,
+broadcast_to and getitem, so their gradients (broadcast sums, index accumulation) come from
+those blocks.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..errors import ShapeError
 from ..tensor import ArrayLike, Tensor
 from .args import as_int, as_tensor, is_int, normalize_axis, single_axis
 from .expose import composite, defop, parsed
-from .shape import BROADCAST_TO, GETITEM, RESHAPE, SCATTER_ADD, TRANSPOSE
+from .shape import BROADCAST_TO, GETITEM, RESHAPE, TRANSPOSE
 
 
 # ---- flip -------------------------------------------------------------------------------------
@@ -231,6 +232,8 @@ def _pairs(value: Any, ndim: int, op: str, what: str, *, ints: bool) -> np.ndarr
         raise TypeError(f"{op}: {what} must hold ints, got {value!r}")
     if not ints and array.dtype.kind not in "biuf":
         raise TypeError(f"{op}: {what} must hold real numbers, got {value!r}")
+    if ndim == 0 and array.size == 0:  # pad's own normalized form for a 0-d tensor
+        return np.zeros((0, 2), dtype=int)
     try:
         return np.broadcast_to(array, (ndim, 2))
     except ValueError:
@@ -239,38 +242,85 @@ def _pairs(value: Any, ndim: int, op: str, what: str, *, ints: bool) -> np.ndarr
                          "axis") from None
 
 
-@composite("pad")
-def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", *,
-        constant_values: Any = 0, reflect_type: str = "even") -> Tensor:
-    """pad(array; pad_width, mode): modes constant, edge, reflect, symmetric, wrap."""
+def _pad_parse(array: Any, pad_width: Any, mode: str = "constant", *,
+               constant_values: Any = 0, reflect_type: str = "even") -> tuple:
     t = as_tensor(array, op="pad")
-    widths = _pairs(pad_width, t.ndim, "pad", "pad_width", ints=True).astype(int)
+    widths = _pairs(pad_width, t.ndim, "pad", "pad_width", ints=True)
     if np.any(widths < 0):
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     if reflect_type != "even":
         raise ValueError(f"pad: reflect_type {reflect_type!r} is not supported; only 'even'")
+    pairs = tuple((int(b), int(a)) for b, a in widths)
+    values = None
     if mode == "constant":
         if isinstance(constant_values, Tensor) and constant_values.requires_grad:
             raise TypeError("pad: constant_values must be numbers, not a tensor that requires "
                             "grad; pad with 0 and add the constant region instead")
-        values = _pairs(constant_values, t.ndim, "pad", "constant_values", ints=False)
-        shape = tuple(int(n + b + a) for n, (b, a) in zip(t.shape, widths))
-        inner = tuple(slice(int(b), int(b) + n) for n, (b, _) in zip(t.shape, widths))
-        out = apply(SCATTER_ADD, (t,), {"index": inner, "shape": shape})
-        if np.any(values != 0):  # numpy's own fill of the border (later axes win corners)
-            border = np.pad(np.zeros(t.shape, t.dtype), widths, constant_values=values)
-            out = out + border
-        return out
-    if mode not in _INDEX_MODES:
+        values = tuple((float(b), float(a))
+                       for b, a in _pairs(constant_values, t.ndim, "pad", "constant_values",
+                                          ints=False))
+    elif mode not in _INDEX_MODES:
         raise ValueError(f"pad: mode {mode!r} is not supported; expected 'constant', "
                          + ", ".join(repr(m) for m in _INDEX_MODES))
-    for axis, (n, (b, a)) in enumerate(zip(t.shape, widths)):
+    else:
+        for axis, (n, (b, a)) in enumerate(zip(t.shape, pairs)):
+            if n == 0 and b + a:
+                raise ValueError(f"pad: cannot extend the empty axis {axis} of shape "
+                                 f"{t.shape} in mode {mode!r}")
+    return (t,), {"pad_width": pairs, "mode": mode, "constant_values": values}
+
+
+def _pad_forward(a, *, pad_width, mode, constant_values):
+    if not pad_width:  # a 0-d array: nothing to pad (np.pad refuses an empty pad_width)
+        return a.copy()
+    if mode == "constant":
+        return np.pad(a, pad_width, constant_values=constant_values)
+    return np.pad(a, pad_width, mode=mode)
+
+
+def _pad_vjp(g, out, inputs, needs, xp, *, pad_width, mode, constant_values):
+    if mode == "constant":  # the border holds constants: only the inner block depends on a
+        return (g[tuple(slice(b, b + n) for n, (b, _) in zip(inputs[0].shape, pad_width))],)
+    return (xp.pad_fold(g, pad_width=pad_width, mode=mode),)
+
+
+PAD = defop(
+    "pad", _pad_forward, _pad_vjp,
+    jvp=lambda t, out, inputs, xp, *, pad_width, mode, constant_values: xp.pad(
+        t[0], pad_width, mode),  # constants have no tangent: pad the tangent with zeros
+    math="pad(a; widths, mode);  ∂/∂a = g's inner block, plus each copied border value "
+         "added back where it was copied from (edge, reflect, symmetric, wrap)",
+    expose=[parsed("pad", _pad_parse)],
+)
+
+
+def _pad_fold(g, *, pad_width, mode):
+    """The transpose of pad: g's inner block plus its border added onto the positions the
+    border copied (np.add.at over the border only, so repeated sources accumulate)."""
+    for axis, (b, a) in enumerate(pad_width):
         if b == a == 0:
             continue
-        if n == 0:
-            raise ValueError(f"pad: cannot extend the empty axis {axis} of shape {t.shape} "
-                             f"in mode {mode!r}")
-        # numpy's own index pattern: which input element each output position copies
-        index = np.pad(np.arange(n), (int(b), int(a)), mode=mode)
-        t = apply(GETITEM, (t,), {"index": (slice(None),) * axis + (index,)})
-    return t
+        n = g.shape[axis] - b - a
+        source = np.pad(np.arange(n), (b, a), mode=mode)  # numpy's own copy pattern
+        border = np.r_[0:b, b + n:b + n + a]
+        before = (slice(None),) * axis
+        folded = g[before + (slice(b, b + n),)].copy()
+        np.add.at(folded, before + (source[border],), g[before + (border,)])
+        g = folded
+    return g
+
+
+def _pad_fold_parse(g: Any, pad_width: tuple, mode: str) -> tuple:
+    return (as_tensor(g, op="pad_fold"),), {"pad_width": pad_width, "mode": mode}
+
+
+PAD_FOLD = defop(
+    "pad_fold", _pad_fold,
+    lambda gg, out, inputs, needs, xp, *, pad_width, mode: (xp.pad(gg, pad_width, mode),),
+    jvp=lambda t, out, inputs, xp, *, pad_width, mode: xp.pad_fold(
+        t[0], pad_width=pad_width, mode=mode),
+    math="pad_fold(g; widths, mode) = the transpose of pad;  ∂/∂g = pad(gg; widths, mode)",
+    expose=[parsed("pad_fold", _pad_fold_parse, internal=True,
+                   on_arrays=lambda g, pad_width, mode: _pad_fold(g, pad_width=pad_width,
+                                                                  mode=mode))],
+)
