@@ -22,7 +22,7 @@ from autograd_mini.engine import NUMPY_MODE, TENSOR_MODE
 from autograd_mini.registry import REGISTRY
 
 SHAPE_PRIMITIVES = {"reshape", "transpose", "broadcast_to", "getitem", "scatter_add",
-                    "setitem", "concatenate", "flip", "roll", "pad", "pad_fold"}
+                    "setitem", "concatenate", "flip", "roll", "pad", "pad_fold", "repeat"}
 OLDER_SHAPE_ROWS = ["reshape", "transpose", "T", "swapaxes", "expand_dims", "broadcast_to",
                     "getitem", "concatenate", "stack"]
 # op_table imports the family rows itself (importing them first would be circular)
