@@ -3,7 +3,7 @@ gradient arriving at the output; `t` the tangents of the inputs (None where none
 
 The forwards are numpy's stable ufuncs (expm1, log1p, logaddexp, ...); the derivatives keep
 that stability: expm1' = eᵃ (not expm1 + 1, which cancels to 0 in the far tail), and
-logaddexp's weights are e^(a − out) ≤ 1, so logaddexp(1000, 1000) = 1000 + ln 2 with
+logaddexp's weights are σ(a − b) ≤ 1, so logaddexp(1000, 1000) = 1000 + ln 2 with
 gradients ½ and ½ instead of inf/inf.
 """
 
@@ -60,31 +60,35 @@ LOG1P = defop(
 
 def _logaddexp_vjp(g, out, inputs, needs, xp):
     a, b = inputs
-    # e^(a − out) = eᵃ/(eᵃ + eᵇ) ≤ 1: never overflows (both −inf: NaN, as PyTorch).
-    return (g * xp.exp(a - out) if needs[0] else None), (g * xp.exp(b - out) if needs[1]
-                                                         else None)
+    # eᵃ/(eᵃ + eᵇ) = σ(a − b): never overflows, and exactly ½ at a = b however large (e^(a −
+    # out) would carry out's rounding: 0.49998 in float32 at 1000). Both −inf: NaN, as PyTorch.
+    return (g * xp.sigmoid(a - b) if needs[0] else None), (g * xp.sigmoid(b - a) if needs[1]
+                                                           else None)
 
 
 LOGADDEXP = defop(
     "logaddexp", np.logaddexp, _logaddexp_vjp,
     jvp=lambda t, out, inputs, xp: tangent_sum(
-        out, xp, (t[0], xp.exp(inputs[0] - out)), (t[1], xp.exp(inputs[1] - out))),
-    math="logaddexp(a, b) = ln(eᵃ + eᵇ);  ∂/∂a = g·e^(a − out),  ∂/∂b = g·e^(b − out)",
+        out, xp, (t[0], xp.sigmoid(inputs[0] - inputs[1])),
+        (t[1], xp.sigmoid(inputs[1] - inputs[0]))),
+    math="logaddexp(a, b) = ln(eᵃ + eᵇ);  ∂/∂a = g·σ(a − b),  ∂/∂b = g·σ(b − a)",
     expose=[binary("logaddexp")],
 )
 
 
 def _logaddexp2_vjp(g, out, inputs, needs, xp):
     a, b = inputs
-    return (g * xp.exp2(a - out) if needs[0] else None), (g * xp.exp2(b - out) if needs[1]
-                                                          else None)
+    # 2ᵃ/(2ᵃ + 2ᵇ) = σ((a − b)·ln 2)
+    return (g * xp.sigmoid((a - b) * _LN2) if needs[0] else None), (
+        g * xp.sigmoid((b - a) * _LN2) if needs[1] else None)
 
 
 LOGADDEXP2 = defop(
     "logaddexp2", np.logaddexp2, _logaddexp2_vjp,
     jvp=lambda t, out, inputs, xp: tangent_sum(
-        out, xp, (t[0], xp.exp2(inputs[0] - out)), (t[1], xp.exp2(inputs[1] - out))),
-    math="logaddexp2(a, b) = log₂(2ᵃ + 2ᵇ);  ∂/∂a = g·2^(a − out),  ∂/∂b = g·2^(b − out)",
+        out, xp, (t[0], xp.sigmoid((inputs[0] - inputs[1]) * _LN2)),
+        (t[1], xp.sigmoid((inputs[1] - inputs[0]) * _LN2))),
+    math="logaddexp2(a, b) = log₂(2ᵃ + 2ᵇ);  ∂/∂a = g·σ((a − b)·ln 2),  ∂/∂b = g·σ((b − a)·ln 2)",
     expose=[binary("logaddexp2")],
 )
 

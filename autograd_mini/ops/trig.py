@@ -67,29 +67,39 @@ ARCTAN = defop(
 )
 
 
+def _arctan2_weight(a, b, xp):
+    """1/(a² + b²), taken as 0 where a² + b² is 0 (PyTorch's rule at the origin, where the
+    angle has no derivative)."""
+    r2 = a * a + b * b
+    at_origin = xp.value(r2) == 0
+    if at_origin.any():
+        r2 = xp.where(at_origin, np.inf, r2)
+    return 1.0 / r2
+
+
 def _arctan2_vjp(g, out, inputs, needs, xp):
     a, b = inputs
-    scaled = g / (a * a + b * b)  # at a = b = 0 the derivative is undefined: NaN, as PyTorch
+    scaled = g * _arctan2_weight(a, b, xp)
     return (scaled * b if needs[0] else None), (-(scaled * a) if needs[1] else None)
 
 
 def _arctan2_jvp(t, out, inputs, xp):
     a, b = inputs
-    r2 = a * a + b * b
-    return tangent_sum(out, xp, (t[0], b / r2), (t[1], -(a / r2)))
+    w = _arctan2_weight(a, b, xp)
+    return tangent_sum(out, xp, (t[0], b * w), (t[1], -(a * w)))
 
 
 ARCTAN2 = defop(
     "arctan2", np.arctan2, _arctan2_vjp, jvp=_arctan2_jvp,
-    math="arctan2(a, b) = angle of (b, a);  ∂/∂a = g·b/(a² + b²),  ∂/∂b = −g·a/(a² + b²)",
+    math="arctan2(a, b) = angle of (b, a);  ∂/∂a = g·b/(a² + b²),  ∂/∂b = −g·a/(a² + b²)  (0 at 0)",
     expose=[binary("arctan2")],
 )
 
 
 def _hypot_vjp(g, out, inputs, needs, xp):
     a, b = inputs
-    scaled = g / out  # a/out and b/out never overflow; at (0, 0) NaN, as PyTorch
-    return (scaled * a if needs[0] else None), (scaled * b if needs[1] else None)
+    # g·a/out never overflows (|a| ≤ out); at (0, 0) it is NaN, as in PyTorch
+    return ((g * a) / out if needs[0] else None), ((g * b) / out if needs[1] else None)
 
 
 HYPOT = defop(
