@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from .expose import binary, defop, unary
 from .tangents import tangent_sum
 
@@ -58,12 +59,25 @@ LOG1P = defop(
 )
 
 
-def _logaddexp_vjp(g, out, inputs, needs, xp):
+def _sigmoid_pair(d):
+    """(σ(d), σ(−d)) on arrays from one exponential e^−|d| ≤ 1 (first-order backward)."""
+    e = np.exp(-np.abs(d))
+    s = 1.0 / (1.0 + e)
+    e *= s
+    d_positive = d >= 0
+    return np.where(d_positive, s, e), np.where(d_positive, e, s)
+
+
+def _logaddexp_vjp(g, out, inputs, needs, xp, *, scale=1.0):
     a, b = inputs
     # eᵃ/(eᵃ + eᵇ) = σ(a − b): never overflows, and exactly ½ at a = b however large (e^(a −
     # out) would carry out's rounding: 0.49998 in float32 at 1000). Both −inf: NaN, as PyTorch.
-    return (g * xp.sigmoid(a - b) if needs[0] else None), (g * xp.sigmoid(b - a) if needs[1]
-                                                           else None)
+    d = a - b if scale == 1.0 else (a - b) * scale
+    if isinstance(d, Tensor):  # create_graph: sigmoid's own derivative, right at a = b too
+        wa, wb = xp.sigmoid(d), xp.sigmoid(-d)
+    else:  # first order: both weights from one exponential
+        wa, wb = _sigmoid_pair(d)
+    return (g * wa if needs[0] else None), (g * wb if needs[1] else None)
 
 
 LOGADDEXP = defop(
@@ -77,10 +91,7 @@ LOGADDEXP = defop(
 
 
 def _logaddexp2_vjp(g, out, inputs, needs, xp):
-    a, b = inputs
-    # 2ᵃ/(2ᵃ + 2ᵇ) = σ((a − b)·ln 2)
-    return (g * xp.sigmoid((a - b) * _LN2) if needs[0] else None), (
-        g * xp.sigmoid((b - a) * _LN2) if needs[1] else None)
+    return _logaddexp_vjp(g, out, inputs, needs, xp, scale=_LN2)  # 2ᵃ/(2ᵃ + 2ᵇ) = σ((a − b)·ln 2)
 
 
 LOGADDEXP2 = defop(
