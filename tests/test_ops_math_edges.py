@@ -6,6 +6,7 @@ and the boolean comparisons. Values and gradients on ordinary inputs are the op 
 from __future__ import annotations
 
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -333,6 +334,18 @@ def test_comparisons_are_boolean_and_not_recorded(name):
         getattr(am, name)(a, [1.0, 2.0])
     with pytest.raises(TypeError, match=rf"{name}: expected real numbers"):
         getattr(am, name)(a, "x")
+
+
+@pytest.mark.parametrize("name", [*COMPARISONS, "isclose", "isfinite", "isnan", "isinf"])
+@pytest.mark.parametrize("bad", [np.ones(3) + 1j, np.ones(3).astype(object), np.array(["1"]),
+                                 np.zeros(3, dtype="datetime64[s]"), None],
+                         ids=["complex", "object", "str", "datetime", "None"])
+def test_comparisons_refuse_non_real_input_naming_function_and_dtype(name, bad):
+    fn = getattr(am, name)
+    args = (bad,) if name.startswith("is") and name != "isclose" else (am.tensor([1.0]), bad)
+    dtype = re.escape("object" if bad is None else str(bad.dtype))
+    with pytest.raises(TypeError, match=rf"{name}: expected real numbers.*dtype {dtype}"):
+        fn(*args)
 
 
 def test_python_numbers_compare_in_the_tensors_dtype_like_numpy():

@@ -27,8 +27,8 @@ def _values(x: Any, name: str) -> Any:
         return x
     array = np.asarray(x)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected real numbers, tensors or arrays, got {x!r} "
-                        f"(dtype {array.dtype})")
+        raise TypeError(f"{name}: expected real numbers, tensors or arrays, got "
+                        f"{type(x).__name__} of dtype {array.dtype}")
     return array
 
 
