@@ -258,6 +258,7 @@ def test_gradients_at_kinks_and_edges_match_torch(name):
 
 
 # ---- dtypes, promotion, empty and special values ----------------------------------------------
+@pytest.mark.hardening("engine/empty")
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_ops_on_empty_arrays(name):
     fn = getattr(am, name)
@@ -310,6 +311,7 @@ def test_methods_where_numpy_or_torch_has_them():
     assert not hasattr(x, "around")  # numpy's ndarray has round() only
 
 
+@pytest.mark.hardening("engine/bad-parameters")
 def test_round_rejects_a_non_integer_decimals():
     with pytest.raises(TypeError, match=r"round: decimals must be an int, got 1\.5"):
         am.round(am.tensor([1.0]), 1.5)
@@ -336,6 +338,7 @@ def test_comparisons_are_boolean_and_not_recorded(name):
         getattr(am, name)(a, "x")
 
 
+@pytest.mark.hardening("engine/non-numeric")
 @pytest.mark.parametrize("name", [*COMPARISONS, "isclose", "isfinite", "isnan", "isinf"])
 @pytest.mark.parametrize("bad", [np.ones(3) + 1j, np.ones(3).astype(object), np.array(["1"]),
                                  np.zeros(3, dtype="datetime64[s]"), None],
