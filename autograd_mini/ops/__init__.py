@@ -9,10 +9,12 @@ to tests/op_table.py (see CONTRIBUTING.md).
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
     comparisons,
+    decompositions,
     elementwise,
     explog,
     linalg,
     losses,
+    products,
     reductions,
     rounding,
     shape,
