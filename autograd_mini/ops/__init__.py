@@ -7,6 +7,6 @@ to tests/op_table.py (see CONTRIBUTING.md).
 """
 
 from ..registry import REGISTRY, Primitive
-from . import elementwise, linalg, losses, reductions, shape, trig  # noqa: F401  (declares ops)
+from . import conv, elementwise, linalg, losses, reductions, shape, trig  # noqa: F401
 
 __all__ = ["REGISTRY", "Primitive"]
