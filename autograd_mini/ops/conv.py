@@ -77,13 +77,15 @@ def _unpad(xpad: np.ndarray, padding: Pairs) -> np.ndarray:
 
 
 # ---- convolution ------------------------------------------------------------------------------
-def _columns(x: np.ndarray, kernel: tuple[int, ...], groups: int, stride, padding, dilation
-             ) -> tuple[np.ndarray, tuple[int, ...]]:
-    """im2col: (groups, N·Q, C/groups·K) columns of the padded input, and the output size Q."""
+def _columns(x: np.ndarray, kernel: tuple[int, ...], groups: int, stride, padding, dilation,
+             out: tuple[int, ...] | None = None) -> tuple[np.ndarray, tuple[int, ...]]:
+    """im2col: (groups, N·Q, C/groups·K) columns of the padded input, and the output size Q
+    (all windows that fit, or the first `out` of them)."""
     n, c = x.shape[:2]
     d = len(kernel)
-    out = tuple(output_size(size, k, s, p, dil) for size, k, s, p, dil
-                in zip(x.shape[2:], kernel, stride, padding, dilation))
+    if out is None:
+        out = tuple(output_size(size, k, s, p, dil) for size, k, s, p, dil
+                    in zip(x.shape[2:], kernel, stride, padding, dilation))
     win = _windows(_pad(x, padding), kernel, stride, dilation, out)  # (N, C, *Q, *K)
     win = win.reshape((n, groups, c // groups) + win.shape[2:])  # (N, G, C/G, *Q, *K)
     perm = (1, 0) + tuple(range(3, 3 + d)) + (2,) + tuple(range(3 + d, 3 + 2 * d))
@@ -131,7 +133,7 @@ def _conv_transpose_forward(g, w, *, stride, padding, dilation, groups, shape):
 
 
 def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
-    cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation)
+    cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation, g.shape[2:])
     gw = np.matmul(_grouped_output(g, groups).transpose(0, 2, 1), cols)  # (G, O/G, C/G·K)
     return gw.reshape(shape)
 
@@ -157,9 +159,17 @@ def _conv_jvp(t, out, inputs, xp, **geo):
     return parts[0] if len(parts) == 1 else parts[0] + parts[1]
 
 
+def _cropped(y, shape):
+    """y's leading windows, as many as `shape` has: an output_padding row (or a row a strided
+    convolution never reached) would add windows that g never had."""
+    if y.shape == tuple(shape):
+        return y
+    return y[(slice(None),) * 2 + tuple(slice(None, n) for n in shape[2:])]
+
+
 def _conv_transpose_vjp(gg, out, inputs, needs, xp, *, shape, **geo):
     g, w = inputs  # out = conv_transpose(g, w) has x's shape; gg does too
-    gg_g = xp.conv(gg, w, **geo) if needs[0] else None
+    gg_g = _cropped(xp.conv(gg, w, **geo), g.shape) if needs[0] else None
     gg_w = xp.conv_weight(gg, g, shape=w.shape, **geo) if needs[1] else None
     return gg_g, gg_w
 
@@ -177,7 +187,7 @@ def _conv_transpose_jvp(t, out, inputs, xp, *, shape, **geo):
 def _conv_weight_vjp(gw, out, inputs, needs, xp, *, shape, **geo):
     x, g = inputs  # out = conv_weight(x, g) has w's shape; gw does too
     gx = xp.conv_transpose(g, gw, shape=x.shape, **geo) if needs[0] else None
-    gg = xp.conv(x, gw, **geo) if needs[1] else None
+    gg = _cropped(xp.conv(x, gw, **geo), g.shape) if needs[1] else None
     return gx, gg
 
 
