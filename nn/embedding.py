@@ -50,7 +50,7 @@ def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     _indices(idx, "one_hot", num_classes)
-    return Tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+    return Tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64), dtype=np.int64)
 
 
 class Embedding(Module):
