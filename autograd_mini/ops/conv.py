@@ -79,7 +79,7 @@ def _unpad(xpad: np.ndarray, padding: Pairs) -> np.ndarray:
 # ---- convolution ------------------------------------------------------------------------------
 def _columns(x: np.ndarray, kernel: tuple[int, ...], groups: int, stride, padding, dilation,
              out: tuple[int, ...] | None = None) -> tuple[np.ndarray, tuple[int, ...]]:
-    """im2col: (groups, N·Q, C/groups·K) columns of the padded input, and the output size Q
+    """im2col: (groups, C/groups·K, N·Q) columns of the padded input, and the output size Q
     (all windows that fit, or the first `out` of them)."""
     n, c = x.shape[:2]
     d = len(kernel)
@@ -88,53 +88,46 @@ def _columns(x: np.ndarray, kernel: tuple[int, ...], groups: int, stride, paddin
                     in zip(x.shape[2:], kernel, stride, padding, dilation))
     win = _windows(_pad(x, padding), kernel, stride, dilation, out)  # (N, C, *Q, *K)
     win = win.reshape((n, groups, c // groups) + win.shape[2:])  # (N, G, C/G, *Q, *K)
-    perm = (1, 0) + tuple(range(3, 3 + d)) + (2,) + tuple(range(3 + d, 3 + 2 * d))
-    cols = np.ascontiguousarray(win.transpose(perm))  # (G, N, *Q, C/G, *K): the one copy
-    return cols.reshape(groups, n * math.prod(out), -1), out
+    perm = (1, 2) + tuple(range(3 + d, 3 + 2 * d)) + (0,) + tuple(range(3, 3 + d))
+    # (G, C/G, *K, N, *Q): the one copy, each kernel offset a run of whole output rows
+    cols = np.ascontiguousarray(win.transpose(perm))
+    return cols.reshape(groups, -1, n * math.prod(out)), out
 
 
 def _conv_forward(x, w, *, stride, padding, dilation, groups):
     n, o = x.shape[0], w.shape[0]
     cols, out = _columns(x, w.shape[2:], groups, stride, padding, dilation)
     w2 = w.reshape(groups, o // groups, -1)  # (G, O/G, C/G·K)
-    y = np.matmul(cols, w2.transpose(0, 2, 1))  # (G, N·Q, O/G): one BLAS product per group
-    y = y.reshape((groups, n) + out + (o // groups,))
-    d = len(out)
-    perm = (1, 0, 2 + d) + tuple(range(2, 2 + d))  # -> (N, G, O/G, *Q)
-    return np.ascontiguousarray(y.transpose(perm)).reshape((n, o) + out)
+    y = np.matmul(w2, cols)  # (G, O/G, N·Q): one BLAS product per group
+    y = y.reshape((o, n) + out)
+    return np.ascontiguousarray(y.swapaxes(0, 1))  # (N, O, *Q)
 
 
 def _grouped_output(g: np.ndarray, groups: int) -> np.ndarray:
-    """g (N, O, *Q) as (G, N·Q, O/G), matching the columns' row order."""
+    """g (N, O, *Q) as (G, O/G, N·Q), matching the columns' order."""
     n, o = g.shape[:2]
-    d = g.ndim - 2
-    g = g.reshape((n, groups, o // groups) + g.shape[2:])
-    perm = (1, 0) + tuple(range(3, 3 + d)) + (2,)
-    return np.ascontiguousarray(g.transpose(perm)).reshape(groups, -1, o // groups)
+    return np.ascontiguousarray(g.swapaxes(0, 1)).reshape(groups, o // groups, -1)
 
 
 def _conv_transpose_forward(g, w, *, stride, padding, dilation, groups, shape):
-    """col2im: scatter the columns W·g back onto the padded input, one add per kernel offset."""
+    """col2im: scatter the columns Wᵀ·g back onto the padded input, one add per kernel offset."""
     kernel = w.shape[2:]
-    d = len(kernel)
     n, out = g.shape[0], g.shape[2:]
     c = shape[1]
     w2 = w.reshape(groups, w.shape[0] // groups, -1)  # (G, O/G, C/G·K)
-    dcols = np.matmul(_grouped_output(g, groups), w2)  # (G, N·Q, C/G·K)
-    dcols = dcols.reshape((groups, n) + out + (c // groups,) + kernel)
-    # (G, N, *Q, C/G, *K) -> (*K, N, G, C/G, *Q): each offset's slab is then contiguous
-    perm = tuple(range(3 + d, 3 + 2 * d)) + (1, 0, 2 + d) + tuple(range(2, 2 + d))
-    dcols = dcols.transpose(perm)
+    dcols = np.matmul(w2.transpose(0, 2, 1), _grouped_output(g, groups))  # (G, C/G·K, N·Q)
+    dcols = dcols.reshape((c,) + tuple(kernel) + (n,) + tuple(out))  # (C, *K, N, *Q)
     padded = _padded_shape(tuple(shape), padding)
-    gx = np.zeros((n, groups, c // groups) + padded[2:], dtype=np.result_type(g, w))
+    gx = np.zeros((c, n) + padded[2:], dtype=dcols.dtype)  # channels first, like dcols
     for k in itertools.product(*(range(size) for size in kernel)):
-        gx[(slice(None),) * 3 + _offset_slices(k, stride, dilation, out)] += dcols[k]
-    return _unpad(gx.reshape(padded), padding)
+        gx[(slice(None),) * 2 + _offset_slices(k, stride, dilation, out)] += \
+            dcols[(slice(None),) + k]
+    return np.ascontiguousarray(_unpad(gx.swapaxes(0, 1), padding))
 
 
 def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
     cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation, g.shape[2:])
-    gw = np.matmul(_grouped_output(g, groups).transpose(0, 2, 1), cols)  # (G, O/G, C/G·K)
+    gw = np.matmul(_grouped_output(g, groups), cols.transpose(0, 2, 1))  # (G, O/G, C/G·K)
     return gw.reshape(shape)
 
 
