@@ -353,9 +353,16 @@ def _argmax(x, kernel, stride, padding, dilation):
     return np.argmax(win, axis=-1)  # (N, C, *Q) offsets into the flattened kernel
 
 
+def _window_view(x, kernel, stride, padding, dilation, value):
+    """(N, C, *Q, *K) windows as a view (a reduction over the kernel axes then needs no copy)."""
+    out = tuple(output_size(n, k, s, p, dil) for n, k, s, p, dil
+                in zip(x.shape[2:], kernel, stride, padding, dilation))
+    return _windows(_pad(x, padding, value), kernel, stride, dilation, out)
+
+
 def _max_pool_forward(x, *, kernel, stride, padding, dilation):
-    win, _ = _pool_windows(x, kernel, stride, padding, dilation, -np.inf)
-    return np.max(win, axis=-1)  # (N, C, *Q)
+    win = _window_view(x, kernel, stride, padding, dilation, -np.inf)
+    return np.max(win, axis=tuple(range(-len(kernel), 0)))  # (N, C, *Q)
 
 
 def _route_forward(g, *, argmax, kernel, stride, padding, dilation, shape):
@@ -442,8 +449,8 @@ POOL_GATHER = defop(
 
 
 def _window_sum_forward(x, *, kernel, stride, padding, dilation):
-    win, _ = _pool_windows(x, kernel, stride, padding, dilation, 0.0)
-    return win.sum(axis=-1)  # (N, C, *Q)
+    win = _window_view(x, kernel, stride, padding, dilation, 0.0)
+    return win.sum(axis=tuple(range(-len(kernel), 0)))  # (N, C, *Q)
 
 
 def _window_spread_forward(g, *, kernel, stride, padding, dilation, shape):
