@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the CNN; return the learning curve and the final test accuracy."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="2000 training and 1000 test images, 1 epoch (CI smoke run)")
+                        help="1000 training and 500 test images, 1 epoch (CI smoke run)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     X, X_test = images(X), images(X_test)
     epochs = args.epochs
     if args.quick:
-        X, y, X_test, y_test, epochs = X[:2000], y[:2000], X_test[:1000], y_test[:1000], 1
+        X, y, X_test, y_test, epochs = X[:1000], y[:1000], X_test[:500], y_test[:500], 1
     model = build_model(args.seed)
     print(f"MNIST: train {len(X)}, test {len(X_test)}; {epochs} epochs, batch {args.batch}")
     curve = train(model, X, y, X_test, y_test, epochs, args.batch, args.seed, args.quiet)
