@@ -106,3 +106,13 @@ def test_adaptive_avg_pool2d_matches_torch(h, w, oh, ow):
     _close(ours.data, theirs)
     _backward_both(ours, theirs)
     _close(x.grad, tx.grad)
+
+
+def test_max_pool_with_nans_routes_as_torch():
+    """PyTorch's CPU kernel lets a later NaN replace an earlier one: the gradient follows."""
+    data = np.array([[[1.0, np.nan, 2.0, np.nan, 5.0, 4.0]]])
+    x, tx = am.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours, theirs = am.max_pool(x, 3, 1), F.max_pool1d(tx, 3, 1)
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    _backward_both(ours, theirs)
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())

@@ -347,22 +347,35 @@ def _pool_windows(x, kernel, stride, padding, dilation, value):
     return win.reshape(win.shape[: 2 + len(out)] + (-1,)), out  # (N, C, *Q, K)
 
 
-def _argmax(x, kernel, stride, padding, dilation):
-    """The first maximum of each window (PyTorch's choice among ties; a NaN wins)."""
-    win, _ = _pool_windows(x, kernel, stride, padding, dilation, -np.inf)
-    return np.argmax(win, axis=-1)  # (N, C, *Q) offsets into the flattened kernel
-
-
-def _window_view(x, kernel, stride, padding, dilation, value):
-    """(N, C, *Q, *K) windows as a view (a reduction over the kernel axes then needs no copy)."""
+def _offset_views(x, kernel, stride, padding, dilation, value):
+    """The padded input at q·s + k·d for every window q, one strided view per kernel offset k
+    (an elementwise pass per offset is much faster than reducing a window view's small axes)."""
+    xpad = _pad(x, padding, value)
     out = tuple(output_size(n, k, s, p, dil) for n, k, s, p, dil
                 in zip(x.shape[2:], kernel, stride, padding, dilation))
-    return _windows(_pad(x, padding, value), kernel, stride, dilation, out)
+    for k in itertools.product(*(range(size) for size in kernel)):
+        yield xpad[(slice(None),) * 2 + _offset_slices(k, stride, dilation, out)]
+
+
+def _argmax(x, kernel, stride, padding, dilation):
+    """Each window's maximum as an offset into the flattened kernel, by PyTorch's CPU rule: a
+    later element wins only if strictly larger or NaN (so a tie keeps the first maximum)."""
+    views = _offset_views(x, kernel, stride, padding, dilation, -np.inf)
+    best = next(views).copy()
+    index = np.zeros(best.shape, dtype=np.intp)  # (N, C, *Q)
+    for flat, view in enumerate(views, start=1):
+        wins = (view > best) | np.isnan(view)
+        np.copyto(best, view, where=wins)
+        index[wins] = flat
+    return index
 
 
 def _max_pool_forward(x, *, kernel, stride, padding, dilation):
-    win = _window_view(x, kernel, stride, padding, dilation, -np.inf)
-    return np.max(win, axis=tuple(range(-len(kernel), 0)))  # (N, C, *Q)
+    views = _offset_views(x, kernel, stride, padding, dilation, -np.inf)
+    best = next(views).copy()  # (N, C, *Q)
+    for view in views:
+        np.maximum(best, view, out=best)  # a NaN propagates, as in PyTorch
+    return best
 
 
 def _route_forward(g, *, argmax, kernel, stride, padding, dilation, shape):
@@ -449,8 +462,11 @@ POOL_GATHER = defop(
 
 
 def _window_sum_forward(x, *, kernel, stride, padding, dilation):
-    win = _window_view(x, kernel, stride, padding, dilation, 0.0)
-    return win.sum(axis=tuple(range(-len(kernel), 0)))  # (N, C, *Q)
+    views = _offset_views(x, kernel, stride, padding, dilation, 0.0)
+    total = next(views).copy()  # (N, C, *Q)
+    for view in views:
+        total += view
+    return total
 
 
 def _window_spread_forward(g, *, kernel, stride, padding, dilation, shape):
