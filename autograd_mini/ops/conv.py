@@ -131,10 +131,6 @@ def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
     return gw.reshape(shape)
 
 
-def _geometry(params: dict[str, Any]) -> dict[str, Any]:
-    return {key: params[key] for key in ("stride", "padding", "dilation", "groups")}
-
-
 def _conv_vjp(g, out, inputs, needs, xp, **geo):
     x, w = inputs
     gx = xp.conv_transpose(g, w, shape=x.shape, **geo) if needs[0] else None
@@ -392,10 +388,6 @@ def _gather_forward(x, *, argmax, kernel, stride, padding, dilation):
     """Each window's element at its argmax (the adjoint of route)."""
     win, _ = _pool_windows(x, kernel, stride, padding, dilation, 0.0)
     return np.take_along_axis(win, argmax[..., None], axis=-1)[..., 0]
-
-
-def _pool_geometry(params):
-    return {key: params[key] for key in ("kernel", "stride", "padding", "dilation")}
 
 
 def _max_pool_vjp(g, out, inputs, needs, xp, **geo):
