@@ -1,3 +1,4 @@
+# %%
 """10 - MNIST with a small convolutional network: above 99.2% test accuracy on a CPU.
 
 Two convolution layers see what a dense network cannot: that a stroke is the same stroke
@@ -38,6 +39,7 @@ DEVELOPMENT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
 MEAN, STD = 0.1307, 0.3081  # MNIST's training-set pixel statistics
 
 
+# %%
 def build_model(seed: int) -> nn.Module:
     """The two-convolution network above, float32, every layer seeded from `seed`."""
     return nn.Sequential(
@@ -54,6 +56,7 @@ def images(X: np.ndarray) -> np.ndarray:
     return ((X - np.float32(MEAN)) / np.float32(STD)).reshape(-1, 1, 28, 28)
 
 
+# %%
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray, batch: int = 1000) -> float:
     model.eval()
     correct = 0
@@ -64,6 +67,7 @@ def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray, batch: int = 1000) 
     return correct / len(X)
 
 
+# %%
 def train(model: nn.Module, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
           y_test: np.ndarray, epochs: int, batch: int, seed: int, quiet: bool
           ) -> list[dict[str, float]]:
@@ -95,6 +99,7 @@ def train(model: nn.Module, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
     return curve
 
 
+# %%
 def plot(model: nn.Module, curve: list[dict[str, float]], directory: Path) -> list[str]:
     """The learning curve and the first layer's 16 filters as PNG files (needs matplotlib)."""
     try:
@@ -125,6 +130,7 @@ def plot(model: nn.Module, curve: list[dict[str, float]], directory: Path) -> li
     return [str(curve_path), str(filters_path)]
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the CNN; return the learning curve and the final test accuracy."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -168,5 +174,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/10_mnist_cnn.py [--quick] [--epochs N] [--plots DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)
