@@ -7,6 +7,19 @@ to tests/op_table.py (see CONTRIBUTING.md).
 """
 
 from ..registry import REGISTRY, Primitive
-from . import conv, elementwise, linalg, losses, reductions, shape, trig  # noqa: F401
+from . import (  # noqa: F401  (declares ops)
+    arrange,
+    conv,
+    decompositions,
+    elementwise,
+    joining,
+    linalg,
+    losses,
+    products,
+    reductions,
+    selection,
+    shape,
+    trig,
+)
 
 __all__ = ["REGISTRY", "Primitive"]
