@@ -1,5 +1,5 @@
 # %%
-"""10 - MNIST with a small convolutional network: above 99.2% test accuracy on a CPU.
+"""10 - MNIST with a small convolutional network: about 99.2% test accuracy on a CPU.
 
 Two convolution layers see what a dense network cannot: that a stroke is the same stroke
 wherever it sits in the image. The network (PyTorch layouts, images (batch, 1, 28, 28)):
@@ -11,6 +11,8 @@ wherever it sits in the image. The network (PyTorch layouts, images (batch, 1, 2
 trained with Adam (lr 1e-3, cosine schedule), batches of 128, pixels standardised with
 MNIST's mean and std; seeded, so a run repeats. It prints the test accuracy after each epoch
 (the learning curve) and, with --plots DIR, draws the curve and the 16 first-layer filters.
+Measured (seed 0, `--epochs 4`, 1 BLAS thread): 98.20%, 98.72%, 99.04%, 99.16% after epochs
+1-4, in 46 minutes on a heavily shared 2-core CPU.
 
 Data: --data-dir DIR, else $AUTOGRAD_MINI_DATA, else ../shared/data/mnist beside a development
 checkout; `autograd-mini train --data mnist --data-dir DIR --download` fetches the files.
