@@ -22,8 +22,11 @@ from .activations import (
     Softplus,
     Tanh,
 )
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .delta_check import DeltaCheckReport, delta_check
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
 from .generators import manual_seed
 from .layers import Dense, Linear
 from .losses import (
@@ -36,12 +39,16 @@ from .losses import (
 )
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .monitor import GradientMonitor
-from .normalization import BatchNorm1d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .serialization import SerializationError, load, save
 from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 from .training.saved_model import load_model
 
 __all__ = [
+    "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm2d", "Conv1d", "Conv2d",
+    "ConvTranspose2d", "Dropout2d", "Embedding", "Flatten", "LayerNorm", "MaxPool1d",
+    "MaxPool2d", "Unflatten",
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dense", "DeltaCheckReport",
     "Dropout", "ELU", "GELU", "GradientMonitor", "HuberLoss", "Identity", "IncompatibleKeys",
     "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "Parameter",

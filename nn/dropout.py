@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 
 import autograd_mini as am
-from autograd_mini import Tensor
+from autograd_mini import ShapeError, Tensor
 
 from .arguments import ArgumentTypeError
 from .init import RNG, as_generator
 from .module import Module
 
-__all__ = ["Dropout", "dropout"]
+__all__ = ["Dropout", "Dropout2d", "dropout", "dropout2d"]
 
 
 def _check_p(p: float, who: str) -> float:
@@ -52,6 +52,38 @@ class Dropout(Module):
 
     def forward(self, x: Any) -> Tensor:
         return dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True, rng: RNG = None) -> Tensor:
+    """Zero whole channels of x (batch, channels, H, W) with probability p, scaling the kept
+    ones by 1/(1 − p); an unbatched (channels, H, W) input drops per channel too."""
+    p = _check_p(p, "dropout2d")
+    t = am.as_tensor(x)
+    if t.ndim not in (3, 4):
+        raise ShapeError(f"dropout2d: expected (batch, channels, H, W) or (channels, H, W), "
+                         f"got {t.shape}")
+    if not training or p == 0.0:
+        return t
+    generator = rng if isinstance(rng, np.random.Generator) else as_generator(rng)
+    dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
+    channels = t.shape[: t.ndim - 2] + (1, 1)  # one draw per (sample, channel)
+    mask = (generator.random(channels) >= p) * (1.0 / (1.0 - p))
+    return t * mask.astype(dtype)
+
+
+class Dropout2d(Module):
+    """Channel dropout (whole feature maps) in training mode, identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, rng: RNG = None) -> None:
+        super().__init__()
+        self.p = _check_p(p, "Dropout2d")
+        self.rng = as_generator(rng)
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout2d(x, self.p, self.training, self.rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -1,9 +1,11 @@
 """Weight initialisers, in place, with an explicit random generator (or seed).
 
-Weights are shaped (in, out), so fan_in = shape[0] and fan_out = shape[1]; for more than two
-axes the trailing ones are a receptive field multiplying both. Every function fills the tensor
-(or array) in place, keeps its dtype and returns it. `rng` is a `np.random.Generator`, an int
-seed, or None for fresh OS entropy (or, after `nn.manual_seed`, a reproducible stream).
+Dense weights are shaped (in, out), so fan_in = shape[0] and fan_out = shape[1]. A weight with
+more than two axes is a convolution kernel in PyTorch's layout (out_channels,
+in_channels/groups, *kernel): fan_in = shape[1]·∏kernel and fan_out = shape[0]·∏kernel.
+Every function fills the tensor (or array) in place, keeps its dtype and returns it.
+`rng` is a `np.random.Generator`, an int seed, or None for fresh OS entropy
+(or, after `nn.manual_seed`, a reproducible stream).
 """
 
 from __future__ import annotations
@@ -49,12 +51,14 @@ def _fill(tensor: T, values: Any) -> T:
 
 
 def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(fan_in, fan_out) of an (in, out, *receptive_field) weight."""
+    """(fan_in, fan_out) of a dense (in, out) weight or a conv (out, in/groups, *kernel) one."""
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out need a weight with at least 2 axes (in, out), "
                          f"got shape {shape}")
-    receptive = math.prod(shape[2:])
-    return shape[0] * receptive, shape[1] * receptive
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[2:])  # each output sees in·∏kernel inputs (PyTorch's rule)
+    return shape[1] * receptive, shape[0] * receptive
 
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0,

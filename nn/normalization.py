@@ -12,7 +12,7 @@ from autograd_mini import ShapeError, Tensor
 from .arguments import check_bool, check_int, check_real
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "batch_norm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "batch_norm", "layer_norm"]
 
 
 def batch_norm(
@@ -77,13 +77,13 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        self.num_features = check_int("BatchNorm1d", "num_features", num_features, 1)
-        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True, finite=True)
+        self.num_features = check_int(type(self).__name__, "num_features", num_features, 1)
+        self.eps = check_real(type(self).__name__, "eps", eps, low=0.0, low_open=True, finite=True)
         if momentum is not None:
-            momentum = check_real("BatchNorm1d", "momentum", momentum, low=0.0, high=1.0)
+            momentum = check_real(type(self).__name__, "momentum", momentum, low=0.0, high=1.0)
         self.momentum = momentum
-        self.affine = affine = check_bool("BatchNorm1d", "affine", affine)
-        self.track_running_stats = check_bool("BatchNorm1d", "track_running_stats",
+        self.affine = affine = check_bool(type(self).__name__, "affine", affine)
+        self.track_running_stats = check_bool(type(self).__name__, "track_running_stats",
                                               track_running_stats)
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
@@ -119,6 +119,10 @@ class BatchNorm1d(Module):
         if t.ndim != 2 or t.shape[1] != self.num_features:
             raise ShapeError(f"BatchNorm1d({self.num_features}): expected input (batch, "
                              f"{self.num_features}), got shape {t.shape}")
+        return self._normalize(t)
+
+    def _normalize(self, t: Tensor) -> Tensor:
+        """batch_norm of t (rows, features) with this layer's parameters and statistics."""
         dtype = self.dtype  # read from the tensors, so module.to(np.float64) is honoured
         if dtype is not None and t.dtype != dtype:
             t = am.astype(t, dtype)  # a float32 layer stays float32, as in Linear
@@ -136,3 +140,69 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Normalise each of `num_features` channels over (batch, H, W): input and output
+    (batch, channels, H, W); parameters, buffers and state_dict names as BatchNorm1d's."""
+
+    def forward(self, x: Any) -> Tensor:
+        t = am.as_tensor(x)
+        c = self.num_features
+        if t.ndim != 4 or t.shape[1] != c:
+            raise ShapeError(f"BatchNorm2d({c}): expected (batch, channels, H, W) with "
+                             f"channels = {c}, got {t.shape}")
+        n, _, h, w = t.shape
+        rows = t.transpose(0, 2, 3, 1).reshape(n * h * w, c)  # one row per pixel
+        return self._normalize(rows).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def layer_norm(x: Any, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """γ (x − μ) / √(σ² + ε) + β with μ, σ² (biased) over the trailing `normalized_shape`."""
+    t = am.as_tensor(x)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or t.shape[t.ndim - len(shape):] != shape:
+        raise ShapeError(f"layer_norm: normalized_shape {shape} must equal the trailing axes of "
+                         f"the input, got input {t.shape}")
+    axes = tuple(range(t.ndim - len(shape), t.ndim))
+    centered = t - t.mean(axis=axes, keepdims=True)
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    out = centered * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its trailing `normalized_shape` axes; weight γ = 1 and bias
+    β = 0 of that shape when `elementwise_affine` (state_dict names as PyTorch's)."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = np.float32) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if not isinstance(normalized_shape, (tuple, list)) \
+            else tuple(normalized_shape)
+        self.normalized_shape = tuple(check_int("LayerNorm", "normalized_shape", n, 1)
+                                      for n in shape)
+        self.eps = check_real("LayerNorm", "eps", eps, low=0.0, low_open=True, finite=True)
+        affine = check_bool("LayerNorm", "elementwise_affine", elementwise_affine)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            if check_bool("LayerNorm", "bias", bias):
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+
+    def forward(self, x: Any) -> Tensor:
+        t = am.as_tensor(x)
+        if self.weight is not None and t.dtype != self.weight.dtype:
+            t = am.astype(t, self.weight.dtype)
+        if t.shape[t.ndim - len(self.normalized_shape):] != self.normalized_shape:
+            raise ShapeError(f"LayerNorm({self.normalized_shape}): expected an input whose "
+                             f"trailing axes are {self.normalized_shape}, got {t.shape}")
+        return layer_norm(t, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.weight is not None}")

@@ -96,6 +96,12 @@ _SPECIAL_CALLS = [
     Call("column_stack", lambda a, b: am.column_stack([a, b]), ((2, 3), (2,))),
     Call("dstack", lambda a, b: am.dstack([a, b]), ((2, 3), (2, 3))),
     Call("broadcast_arrays", lambda a, b: am.stack(am.broadcast_arrays(a, b)), ((2, 3), (3,))),
+    # convolution and pooling (batch, channels, *spatial)
+    Call("conv", lambda x, w: am.conv(x, w, padding=1), ((2, 3, 4, 4), (2, 3, 3, 3))),
+    Call("conv_transpose", lambda g, w: am.conv_transpose(g, w, stride=2),
+         ((2, 3, 3, 3), (3, 2, 3, 3))),
+    _unary("max_pool", lambda x: am.max_pool(x, 2), (2, 3, 4, 4)),
+    _unary("avg_pool", lambda x: am.avg_pool(x, 2), (2, 3, 4, 4)),
 ]
 CALLS = _SPECIAL_CALLS + [
     _unary(op.name) for op in OPS if op.arity == 1 and op.name in am.functional.__all__

@@ -127,6 +127,20 @@ def test_08_mnist_quick_run_learns() -> None:
     assert result["test_accuracy"] > 0.8  # one epoch on 5000 images; the full run reaches 98%
 
 
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="MNIST files not present in ../shared")
+def test_10_mnist_cnn_quick_run_learns_and_draws_its_filters(tmp_path: Path) -> None:
+    result = run_example("10_mnist_cnn", "--quiet", "--data-dir", str(MNIST_DIR),
+                         "--plots", str(tmp_path))
+    assert result["n_train"] == 1000 and len(result["curve"]) == 1
+    assert result["test_accuracy"] > 0.5  # one epoch on 1000 images; 4 epochs: 99.16%
+    assert all(Path(p).stat().st_size > 0 for p in result.get("plots", []))
+
+
+def test_10_mnist_cnn_missing_data_says_where_to_put_it(tmp_path: Path) -> None:
+    result = run_example("10_mnist_cnn", "--data-dir", str(tmp_path))
+    assert "mnist files not found" in result["error"]
+
+
 def test_08_mnist_missing_data_says_where_to_put_it(tmp_path: Path) -> None:
     result = run_example("08_mnist", "--data-dir", str(tmp_path))
     assert "--data-dir" in result["error"]

@@ -258,7 +258,9 @@ def test_init_statistics_use_fan_in_rows_and_fan_out_columns():
     assert abs(w.mean() - 3.0) < 0.01 and abs(w.std() - 0.5) < 0.01
     nn.init.uniform_(w, -2.0, -1.0, rng=0)
     assert w.min() >= -2.0 and w.max() <= -1.0
-    assert nn.init.fan_in_and_fan_out((3, 4, 5)) == (15, 20)
+    # conv kernels in PyTorch's layout (out, in/groups, *kernel), as torch.nn.init computes
+    assert nn.init.fan_in_and_fan_out((3, 4, 5)) == (20, 15)
+    assert nn.init.fan_in_and_fan_out((16, 6, 5, 5)) == (150, 400)
 
 
 def test_init_errors():

@@ -10,6 +10,7 @@ from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
     arrange,
     comparisons,
+    conv,
     decompositions,
     elementwise,
     explog,

@@ -63,7 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `autograd-mini` and its subcommands."""
     # The handlers are looked up on the nn.cli package when the parser is built, so replacing
     # nn.cli.cmd_check (as the tests do) replaces the command that runs.
-    from ..training.recipes import ACTIVATIONS, DATASETS, OPTIMIZERS, SCHEDULERS, default_config
+    from ..training.recipes import (
+        ACTIVATIONS,
+        DATASETS,
+        MODELS,
+        OPTIMIZERS,
+        SCHEDULERS,
+        default_config,
+    )
     from . import cmd_check, cmd_evaluate, cmd_predict, cmd_search, cmd_train
 
     parser = Parser(prog="autograd-mini",
@@ -118,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                "exit status: 0 ok, 1 error, 2 usage, 130 interrupted (resume with --resume)")
     data_options(train)
     recipe_options(train, many=False)
+    train.add_argument("--model", choices=MODELS, default=None,
+                       help="mlp (default) or cnn: two 3×3 conv layers with max-pooling in "
+                            "front of the hidden layers (square images: digits, mnist)")
     train.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None,
                        help="BatchNorm1d after each hidden Linear")
     train.add_argument("--patience", type=POSITIVE_INT,

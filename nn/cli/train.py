@@ -18,8 +18,8 @@ from .loading import _load_data
 from .report import _architecture, _draw_graph, _say, _write_json
 
 # Options of `train` that are part of the recipe (stored in checkpoints, compared on resume).
-CONFIG_OPTIONS = ("hidden", "activation", "optimizer", "lr", "epochs", "batch_size", "dropout",
-                  "batchnorm", "weight_decay", "scheduler", "seed")
+CONFIG_OPTIONS = ("model", "hidden", "activation", "optimizer", "lr", "epochs", "batch_size",
+                  "dropout", "batchnorm", "weight_decay", "scheduler", "seed")
 
 
 @dataclass
@@ -224,7 +224,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from ..monitor import GradientMonitor
 
         monitor = trainer.gradient_monitor = GradientMonitor(model)
-    say(f"{'resuming' if resume else 'training'} MLP {_architecture(config, dataset)} on "
+    say(f"{'resuming' if resume else 'training'} {config['model'].upper()} "
+        f"{_architecture(config, dataset)} on "
         f"{dataset.name}: train {len(dataset.X_train)}, val {len(dataset.X_val)}, test "
         f"{len(dataset.X_test)} | {config['optimizer']} lr {config['lr']:g}, "
         f"{config['scheduler']} schedule, {config['epochs']} epochs, batch "

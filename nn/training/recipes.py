@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import init
 from ..activations import ACTIVATIONS as ACTIVATION_TABLE
+from ..conv import Conv2d
 from ..data import (
     DataLoader,
     EmptyDataError,
@@ -33,12 +34,14 @@ from ..data import (
     train_val_test_split,
 )
 from ..dropout import Dropout
+from ..flatten import Flatten, Unflatten
 from ..layers import Linear
 from ..losses import CrossEntropyLoss, MSELoss
 from ..module import Module, Sequential
 from ..normalization import BatchNorm1d
 from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+from ..pooling import MaxPool2d
 from .trainer import Trainer
 
 __all__ = [
@@ -54,12 +57,14 @@ ACTIVATIONS: dict[str, type[Module]] = {
 }
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULERS = ("cosine", "step", "none")
+MODELS = ("mlp", "cnn")  # cnn: two conv layers on square images, then the hidden widths
 DATASETS = ("digits", "mnist", "fashion-mnist", "moons", "spirals", "lorenz")
 REGRESSION_DATASETS = ("lorenz",)  # the others are classification
 SPLIT_SEED = 0
 
 BASE_CONFIG: dict[str, Any] = {
     "data": "digits",
+    "model": "mlp",
     "hidden": [128, 64],
     "activation": "relu",
     "optimizer": "adam",
@@ -119,6 +124,7 @@ def _int(config: dict[str, Any], key: str, low: int) -> int:
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     """Check every field (ValueError naming the field) and return a normalised copy."""
+    config = {"model": "mlp", **config}  # configs stored before `model` existed are MLPs
     missing = sorted(set(BASE_CONFIG) - set(config))
     if missing:
         raise ValueError(f"config is missing {missing}")
@@ -131,7 +137,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
             raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
         out["threads"] = int(threads)
-    for key, choices in (("data", DATASETS), ("activation", tuple(ACTIVATIONS)),
+    for key, choices in (("data", DATASETS), ("model", MODELS),
+                         ("activation", tuple(ACTIVATIONS)),
                          ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS)):
         if out[key] not in choices:
             raise ValueError(f"{key} must be one of {', '.join(choices)}; got {out[key]!r}")
@@ -222,7 +229,8 @@ def _seeds(seed: int) -> tuple[np.random.SeedSequence, ...]:
 
 
 def build_model(config: dict[str, Any], in_features: int, out_features: int) -> Sequential:
-    """MLP: [Linear, (BatchNorm1d), activation, (Dropout)] per hidden width, then Linear.
+    """MLP: [Linear, (BatchNorm1d), activation, (Dropout)] per hidden width, then Linear;
+    model "cnn" puts two conv layers in front (see _conv_front).
 
     Hidden weights use He init for ReLU-like activations and Glorot otherwise; biases start
     at 0. Dropout modules get generators spawned from the config's seed.
@@ -234,6 +242,8 @@ def build_model(config: dict[str, Any], in_features: int, out_features: int) -> 
     name = config["activation"]
     layers: list[Module] = []
     width = in_features
+    if config["model"] == "cnn":
+        layers, width = _conv_front(in_features, name, rng)
     for hidden in config["hidden"]:
         linear = Linear(width, hidden, rng=rng)
         if name in ("relu", "leaky_relu", "elu", "gelu", "silu"):
@@ -254,6 +264,26 @@ def build_model(config: dict[str, Any], in_features: int, out_features: int) -> 
     init.zeros_(output.bias)
     layers.append(output)
     return Sequential(*layers)
+
+
+def _conv_front(in_features: int, activation: str, rng: np.random.Generator
+                ) -> tuple[list[Module], int]:
+    """`--model cnn`: rows of s·s pixels as (1, s, s) images, then two 3×3 conv layers (16
+    and 32 channels, He init) each followed by the activation and a 2×2 max-pool."""
+    side = int(round(in_features ** 0.5))
+    if side * side != in_features or side < 4:
+        raise ValueError(f"model 'cnn' needs square images of at least 4×4 pixels per row, got "
+                         f"{in_features} features; use model 'mlp' for this data")
+    layers: list[Module] = [Unflatten(1, (1, side, side))]
+    channels = 1
+    for out_channels in (16, 32):
+        conv = Conv2d(channels, out_channels, 3, padding=1, rng=rng)
+        init.kaiming_uniform_(conv.weight, nonlinearity="relu", rng=rng)
+        init.zeros_(conv.bias)
+        layers += [conv, ACTIVATIONS[activation](), MaxPool2d(2)]
+        channels, side = out_channels, side // 2
+    layers.append(Flatten())
+    return layers, channels * side * side
 
 
 def build_optimizer(config: dict[str, Any], params: Any) -> Optimizer:
