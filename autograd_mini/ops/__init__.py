@@ -7,6 +7,16 @@ to tests/op_table.py (see CONTRIBUTING.md).
 """
 
 from ..registry import REGISTRY, Primitive
-from . import elementwise, linalg, losses, reductions, shape, trig  # noqa: F401  (declares ops)
+from . import (  # noqa: F401  (declares ops)
+    elementwise,
+    linalg,
+    losses,
+    norms,
+    reductions,
+    scans,
+    shape,
+    sorting,
+    trig,
+)
 
 __all__ = ["REGISTRY", "Primitive"]
