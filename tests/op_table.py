@@ -351,7 +351,7 @@ def torch_fn(op: Op) -> Callable[..., Any]:
     if not T_ADAPTERS:
         T_ADAPTERS.update(_torch_ops())
     family = op.name.split("[")[0]
-    return T_ADAPTERS.get(op.name) or T_ADAPTERS.get(family) or _t(family)
+    return op.torch or T_ADAPTERS.get(op.name) or T_ADAPTERS.get(family) or _t(family)
 
 
 # ---- the table -----------------------------------------------------------------------------

@@ -117,16 +117,17 @@ def _others_product(out, a, axis, keepdims, xp):
     zero = av == 0
     if not zero.any():
         return _unreduce(out, av.shape, axis, keepdims, xp) / a
-    # A slice with one zero: at the zero, the product of the nonzeros; elsewhere
-    # a_zero · (that product) / aᵢ, which is 0 in value but keeps the mixed second derivative
-    # ∂²/∂aᵢ∂a_zero exact. A slice with two zeros or more: 0 everywhere (as PyTorch).
+    # With zeros, the product of the others is (the product of the zeros) · (the product of
+    # the nonzeros) / aᵢ at a nonzero aᵢ, and at a zero: the product of the nonzeros (the
+    # only zero), times the other zero (two zeros), or 0 (more). Each factor is written as a
+    # function of `a`, so the second derivatives at zeros stay exact too.
     count = zero.sum(axis=axis, keepdims=True)
-    single = count == 1
     safe = xp.where(zero, 1.0, a)  # the zeros replaced by ones: nonzero everywhere
     nonzero_product = xp.prod(safe, axis=axis, keepdims=True)
-    the_zero = xp.sum(xp.where(zero, a, 0.0), axis=axis, keepdims=True)
-    off_zero = ~zero * ((count == 0) + single * the_zero)
-    return nonzero_product * (off_zero / safe + zero * single)
+    zeros_product = xp.prod(xp.where(zero, a, 1.0), axis=axis, keepdims=True)  # 0 in value
+    zeros_sum = xp.sum(xp.where(zero, a, 0.0), axis=axis, keepdims=True)  # 0 in value
+    at_zero = (count == 1) + (count == 2) * (zeros_sum - a)  # zeros_sum − a: the other zero
+    return nonzero_product * xp.where(zero, at_zero, zeros_product / safe)
 
 
 PROD = defop(

@@ -47,37 +47,38 @@ CUMSUM = defop(
 )
 
 
-def _zero_masks(a, axis, xp):
-    """Where a slice's first zero is, and which positions come before it (constants)."""
-    zero = xp.value(a) == 0
-    seen = np.cumsum(zero, axis=axis)  # zeros at or before each position
-    return seen == 0, zero & (seen == 1)
-
-
 def _cumprod_vjp(g, out, inputs, needs, xp, *, axis):
     a, ax = _flat(inputs[0], axis)
-    if not (xp.value(a) == 0).any():
-        grad = _reverse_cumsum(g * out, ax, xp) / a
-    else:
-        # Before a slice's first zero z, outₖ = 0 for k ≥ z already, so the division is by
-        # nonzero values only; at z, ∂outₖ/∂a_z is the cumprod with a_z replaced by 1; after
-        # z, every outₖ still holds a_z = 0 (PyTorch's rule, without dividing by zero).
-        before, first = _zero_masks(a, ax, xp)
-        skipped = xp.cumprod(xp.where(first, 1.0, a), axis=ax)
-        grad = (before * _reverse_cumsum(g * out, ax, xp) / xp.where(before, a, 1.0)
-                + first * _reverse_cumsum(g * skipped, ax, xp))
-    return (grad.reshape(inputs[0].shape) if axis is None else grad,)
+    zero = xp.value(a) == 0
+    if not zero.any():
+        return ((_reverse_cumsum(g * out, ax, xp) / a).reshape(inputs[0].shape),)
+    # At a nonzero aᵢ, Π_{j≤k, j≠i} aⱼ = outₖ / aᵢ exactly, zeros elsewhere or not. At a zero
+    # the division is not available: at a slice's first zero z₁ it is the cumprod with a_z₁
+    # replaced by 1; at its second zero z₂, a_z₁ (0 in value) times the cumprod with both
+    # replaced by 1; at later zeros 0. Each is a function of `a`, so the second derivatives
+    # at zeros stay exact (PyTorch's values, without dividing by zero).
+    grad = _reverse_cumsum(g * out, ax, xp) / xp.where(zero, 1.0, a)
+    seen = np.cumsum(zero, axis=ax)  # zeros at or before each position
+    first, second = zero & (seen == 1), zero & (seen == 2)
+    at_zero = first * _reverse_cumsum(g * xp.cumprod(xp.where(first, 1.0, a), axis=ax), ax, xp)
+    if second.any():
+        the_first = xp.sum(xp.where(first, a, 0.0), axis=ax, keepdims=True)  # 0 in value
+        skipped = xp.cumprod(xp.where(first | second, 1.0, a), axis=ax)
+        at_zero = at_zero + second * the_first * _reverse_cumsum(g * skipped, ax, xp)
+    return (xp.where(zero, at_zero, grad).reshape(inputs[0].shape),)
 
 
 def _cumprod_jvp(t, out, inputs, xp, *, axis):
     a, ax = _flat(inputs[0], axis)
     tangent, _ = _flat(t[0], axis)
-    if not (xp.value(a) == 0).any():
+    zero = xp.value(a) == 0
+    if not zero.any():
         return out * xp.cumsum(tangent / a, axis=ax)
-    before, first = _zero_masks(a, ax, xp)
-    skipped = xp.cumprod(xp.where(first, 1.0, a), axis=ax)
-    return (before * out * xp.cumsum(tangent / xp.where(before, a, 1.0), axis=ax)
-            + xp.cumsum(first * tangent, axis=ax) * skipped)
+    # ∂outₖ/∂aᵢ = outₖ/aᵢ at nonzero aᵢ; at a slice's first zero, the cumprod with it replaced
+    # by 1; at later zeros 0 (each such product still holds the first zero).
+    first = zero & (np.cumsum(zero, axis=ax) == 1)
+    return (out * xp.cumsum(~zero * tangent / xp.where(zero, 1.0, a), axis=ax)
+            + xp.cumsum(first * tangent, axis=ax) * xp.cumprod(xp.where(first, 1.0, a), axis=ax))
 
 
 CUMPROD = defop(
