@@ -32,6 +32,8 @@ def _vector_norm_slope(out, a, ord, axis, keepdims, xp):  # noqa: A002
     """∂‖a‖ₚ/∂a = sign(a)·|a|^(p−1) / ‖a‖ₚ^(p−1), and 0 where the norm is 0 (as PyTorch)."""
     s = out if keepdims else out.reshape(_kept_shape(a.shape, axis))
     flat = xp.value(s) == 0
+    if ord == 2 and not flat.any():
+        return a / s
     safe = xp.where(flat, 1.0, s)
     if ord == 2:
         return a * (~flat / safe)

@@ -6,6 +6,7 @@ ints, or None for all axes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from .args import (
     Axis,
     as_tensor,
     floating,
+    is_int,
     normalize_axis,
     real,
     refuse_torch_keywords,
@@ -40,8 +42,8 @@ def _unreduce(g, shape, axis, keepdims, xp):
 
 def _count(shape, axis) -> int:
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod(shape[i] for i in axis)
 
 
 def _reduction_parse(op: str, empty_ok: bool = True):
@@ -148,7 +150,7 @@ def _std_parse(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 
     refuse_torch_keywords("std", torch_style)
     t = floating(as_tensor(x, op="std"))
     axes = normalize_axis(axis, t.ndim, "std")
-    ddof = real(ddof, "std", "ddof")
+    ddof = ddof if is_int(ddof) else real(ddof, "std", "ddof")
     n = _count(t.shape, axes)
     if n - ddof <= 0:
         raise ValueError(f"std: {n} values with ddof={ddof} leave no degrees of freedom; "
@@ -159,9 +161,11 @@ def _std_parse(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 
 def _std_slope(out, a, axis, keepdims, ddof, xp):
     """∂std/∂aᵢ = (aᵢ − mean) / ((n − ddof)·std), and 0 where std = 0 (PyTorch's choice)."""
     n = _count(a.shape, axis)
-    centered = a - xp.mean(a, axis=axis, keepdims=True)
+    centered = a - a.sum(axis=axis, keepdims=True) * (1.0 / n)  # ndarray or Tensor method
     s = out if keepdims else out.reshape(_kept_shape(a.shape, axis))
     flat = xp.value(s) == 0  # a constant slice: no direction to prefer
+    if not flat.any():
+        return centered / ((n - ddof) * s)
     return centered * (~flat / ((n - ddof) * xp.where(flat, 1.0, s)))
 
 
