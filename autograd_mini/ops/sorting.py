@@ -140,18 +140,32 @@ def quantile(x: Any, q: Any, axis: Axis = None, keepdims: bool = False, *,
     ∂/∂a = g to the selected elements, split between the two neighbours by the interpolation
     weight (as PyTorch). A slice with a NaN gives NaN (its gradient goes to the NaN)."""
     refuse_torch_keywords("quantile", torch_style)
-    t = floating(as_tensor(x, op="quantile"))
     qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)
     if qs.size and not (np.all(qs >= 0) and np.all(qs <= 1)):
         raise ValueError(f"quantile: q must lie in [0, 1], got {q!r}")
     if method not in _METHODS:
         raise ValueError(f"quantile: method must be one of {_METHODS}, got {method!r}")
-    axes = normalize_axis(axis, t.ndim, "quantile")
+    return _order_statistics(x, qs, axis, keepdims, method, "quantile")
+
+
+@composite("median")
+def median(x: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
+    """median(a; axis): the middle value, or the mean of the two middle values (as numpy);
+    ∂/∂a = g to the middle element(s)."""
+    refuse_torch_keywords("median", torch_style)
+    return _order_statistics(x, np.asarray(0.5), axis, keepdims, "linear", "median")
+
+
+def _order_statistics(x: Any, qs: np.ndarray, axis: Axis, keepdims: bool, method: str,
+                      op: str) -> Tensor:
+    """The quantiles qs of x over axis (shape qs.shape + the reduced shape), for `op`."""
+    t = floating(as_tensor(x, op=op))
+    axes = normalize_axis(axis, t.ndim, op)
     reduced = tuple(range(t.ndim)) if axes is None else axes
     kept = tuple(i for i in range(t.ndim) if i not in reduced)
     n = int(np.prod([t.shape[i] for i in reduced], dtype=np.int64))
     if n == 0:
-        raise ShapeError(f"quantile: cannot take quantiles of an empty slice (shape {t.shape}, "
+        raise ShapeError(f"{op}: cannot take the {op} of an empty slice (shape {t.shape}, "
                          f"axis {axis})")
     rest = tuple(t.shape[i] for i in kept)
     work = t  # the reduced axes moved last and joined: (rest..., n)
@@ -181,11 +195,3 @@ def quantile(x: Any, q: Any, axis: Axis = None, keepdims: bool = False, *,
     if keepdims:
         out_shape = tuple(1 if i in reduced else t.shape[i] for i in range(t.ndim))
     return result.reshape(qs.shape + out_shape)
-
-
-@composite("median")
-def median(x: Any, axis: Axis = None, keepdims: bool = False, **torch_style: Any) -> Tensor:
-    """median(a; axis): the middle value, or the mean of the two middle values (as numpy);
-    ∂/∂a = g to the middle element(s)."""
-    refuse_torch_keywords("median", torch_style)
-    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
