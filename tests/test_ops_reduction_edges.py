@@ -325,3 +325,11 @@ def test_amax_and_amin_are_max_and_min():
     (am.amax(x, axis=0).sum() + am.amin(x)).backward()
     np.testing.assert_array_equal(x.grad, [[0.0, 1.0], [1.0, 1.0]])
     assert am.amax(x).data == 4.0 and am.amin(x, axis=1, keepdims=True).shape == (2, 1)
+
+
+def test_norm_order_0_counts_nonzeros_with_zero_gradient_even_at_inf():
+    x = np.array([np.inf, 0.0, -2.0])
+    with np.errstate(all="raise"):
+        grad = grad_of(lambda t: am.norm(t, 0), x)
+    np.testing.assert_array_equal(grad, [0.0, 0.0, 0.0])
+    assert am.norm(x, 0).item() == np.linalg.norm(x, 0) == 2.0

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import apply
+from ..registry import TENSOR_FUNCTIONS
 from ..tensor import Tensor
 from .args import Axis, as_tensor, floating, is_int, normalize_axis, real
 from .expose import defop, parsed, publish
@@ -103,8 +105,6 @@ SV_NORM = defop(
 # ---- numpy.linalg.norm ----------------------------------------------------------------------
 def _vector_norm(t: Tensor, ord: Any, axis: tuple[int, ...] | None,  # noqa: A002
                  keepdims: bool) -> Tensor:
-    from ..engine import apply
-
     if ord is None or (not isinstance(ord, str) and ord == 2):
         return apply(VECTOR_NORM, (t,), {"ord": 2, "axis": axis, "keepdims": keepdims})
     if isinstance(ord, str):
@@ -115,8 +115,9 @@ def _vector_norm(t: Tensor, ord: Any, axis: tuple[int, ...] | None,  # noqa: A00
         return t.abs().max(axis, keepdims)
     if p == -np.inf:
         return t.abs().min(axis, keepdims)
-    if p == 0:  # the count of nonzeros: a step function, so its gradient is 0
-        return ((t != 0).data.astype(t.dtype) + t * 0).sum(axis, keepdims)
+    if p == 0:  # the count of nonzeros: a step function, so its gradient is 0 (even at inf)
+        nonzero = (t.data != 0).astype(t.dtype)
+        return TENSOR_FUNCTIONS["where"](np.zeros(t.shape, bool), t, nonzero).sum(axis, keepdims)
     if p == 1:
         return t.abs().sum(axis, keepdims)
     return apply(VECTOR_NORM, (t,), {"ord": p, "axis": axis, "keepdims": keepdims})
@@ -124,8 +125,6 @@ def _vector_norm(t: Tensor, ord: Any, axis: tuple[int, ...] | None,  # noqa: A00
 
 def _matrix_norm(t: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002
                  keepdims: bool) -> Tensor:
-    from ..engine import apply
-
     if ord is None or ord == "fro":
         return apply(VECTOR_NORM, (t,), {"ord": 2, "axis": tuple(sorted((rows, cols))),
                                          "keepdims": keepdims})

@@ -92,9 +92,14 @@ def argsort(x: Any, axis: int | None = -1, kind: str | None = None, **torch_styl
     return Tensor._make(np.argsort(t.data, axis=a, kind=kind), False)
 
 
+def _argsort_method(self: Tensor, axis: int | None = -1, kind: str | None = None) -> Tensor:
+    return argsort(self, axis, kind)
+
+
+_argsort_method.__name__ = _argsort_method.__qualname__ = "argsort"
+_argsort_method.__doc__ = argsort.__doc__
 publish("argsort", argsort, np.argsort)
-Tensor.argsort = lambda self, axis=-1, kind=None: argsort(self, axis, kind)  # type: ignore
-Tensor.argsort.__doc__ = argsort.__doc__
+Tensor.argsort = _argsort_method  # type: ignore[attr-defined]
 
 
 @composite("sort", method=True)
