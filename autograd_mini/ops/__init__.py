@@ -8,12 +8,17 @@ to tests/op_table.py (see CONTRIBUTING.md).
 
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
+    arrange,
+    decompositions,
     elementwise,
+    joining,
     linalg,
     losses,
     norms,
+    products,
     reductions,
     scans,
+    selection,
     shape,
     sorting,
     trig,
