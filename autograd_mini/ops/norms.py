@@ -3,7 +3,7 @@
 Vector norms of order p (2 the default) are one primitive whose gradient at a zero norm is 0,
 PyTorch's subgradient (√(Σa²) composed from sqrt would give 0·∞ = NaN there). The 1, ∞ and
 −∞ norms are composed from abs, sum, max and min (abs′(0) = 0; ties at the max split the
-gradient, as PyTorch). The nuclear and spectral matrix norms go through the singular values.
+gradient, as PyTorch). The nuclear and spectral matrix norms go through svd's singular values.
 """
 
 from __future__ import annotations
@@ -60,46 +60,15 @@ VECTOR_NORM = defop(
 
 
 # ---- singular-value norms: nuclear (Σσ), spectral (max σ) and min σ ------------------------
-_SV_REDUCE = {"nuc": np.sum, 2: np.max, -2: np.min}
-
-
-def _last_two(a, rows, cols):
-    """a with the matrix axes (rows, cols) moved last: (batch..., rows, cols)."""
-    batch = tuple(i for i in range(a.ndim) if i not in (rows, cols))
-    return np.transpose(a, batch + (rows, cols))
-
-
-def _sv_norm_forward(a, *, ord, rows, cols, keepdims):  # noqa: A002
-    s = np.linalg.svd(_last_two(a, rows, cols), compute_uv=False)  # (batch..., k)
-    out = _SV_REDUCE[ord](s, axis=-1)
-    return out.reshape(_kept_shape(a.shape, (rows, cols))) if keepdims else out
-
-
-def _sv_norm_vjp(g, out, inputs, needs, xp, *, ord, rows, cols, keepdims):  # noqa: A002
-    if xp.tensors:
-        raise NotImplementedError(
-            f"norm: second derivatives of ord={ord!r} need the derivative of the singular "
-            "vectors, which autograd_mini does not have yet; use ord='fro' (or compose the "
-            "norm from am.linalg.svd once it exists)")
-    a = inputs[0]
-    u, s, vh = np.linalg.svd(_last_two(a, rows, cols), full_matrices=False)
-    if ord == "nuc":
-        weight = np.ones_like(s)
-    else:  # the extreme singular value; ties split the gradient, as max does
-        hit = s == _SV_REDUCE[ord](s, axis=-1, keepdims=True)
-        weight = hit / hit.sum(axis=-1, keepdims=True)
-    batch_g = g.reshape(out.shape if not keepdims else s.shape[:-1])
-    grad = (u * weight[..., None, :]) @ vh * batch_g[..., None, None]  # (batch..., rows, cols)
-    batch = [i for i in range(a.ndim) if i not in (rows, cols)]
-    return (np.transpose(grad, np.argsort(batch + [rows, cols])).astype(a.dtype, copy=False),)
-
-
-SV_NORM = defop(
-    "singular_value_norm", _sv_norm_forward, _sv_norm_vjp,
-    math="‖A‖ from the singular values (nuclear Σσ, spectral max σ);  ∂/∂A = g·U diag(w) Vᵀ",
-    expose=[parsed("singular_value_norm", lambda x, ord, rows, cols, keepdims: (  # noqa: A006
-        (x,), {"ord": ord, "rows": rows, "cols": cols, "keepdims": keepdims}), internal=True)],
-)
+def _singular_value_norm(t: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002
+                         keepdims: bool) -> Tensor:
+    """Through svd's singular values, so every derivative order comes from the SVD's rule
+    (ties between the largest singular values split the gradient, as max does)."""
+    order = tuple(i for i in range(t.ndim) if i not in (rows, cols)) + (rows, cols)
+    moved = t if order == tuple(range(t.ndim)) else t.transpose(order)  # (batch..., rows, cols)
+    s = TENSOR_FUNCTIONS["svd"](moved, compute_uv=False)  # (batch..., k)
+    out = s.sum(-1) if ord == "nuc" else s.max(-1) if ord == 2 else s.min(-1)
+    return out.reshape(_kept_shape(t.shape, (rows, cols))) if keepdims else out
 
 
 # ---- numpy.linalg.norm ----------------------------------------------------------------------
@@ -129,8 +98,7 @@ def _matrix_norm(t: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002
         return apply(VECTOR_NORM, (t,), {"ord": 2, "axis": tuple(sorted((rows, cols))),
                                          "keepdims": keepdims})
     if ord in ("nuc", 2, -2) and not isinstance(ord, bool):
-        return apply(SV_NORM, (t,), {"ord": ord, "rows": rows, "cols": cols,
-                                     "keepdims": keepdims})
+        return _singular_value_norm(t, ord, rows, cols, keepdims)
     if ord in (1, -1, np.inf, -np.inf) and not isinstance(ord, (bool, str)):
         # 1: the largest column sum of |a|; inf: the largest row sum (−: the smallest)
         summed, other = (rows, cols) if abs(ord) == 1 else (cols, rows)
