@@ -17,11 +17,14 @@ from . import (  # noqa: F401  (declares ops)
     joining,
     linalg,
     losses,
+    norms,
     products,
     reductions,
     rounding,
+    scans,
     selection,
     shape,
+    sorting,
     trig,
 )
 

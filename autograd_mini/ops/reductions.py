@@ -6,6 +6,7 @@ ints, or None for all axes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,13 @@ from .args import (
     Axis,
     as_tensor,
     floating,
+    is_int,
     normalize_axis,
+    real,
     refuse_torch_keywords,
     single_axis,
 )
-from .expose import composite, defop, parsed
+from .expose import composite, defop, parsed, publish
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -39,8 +42,8 @@ def _unreduce(g, shape, axis, keepdims, xp):
 
 def _count(shape, axis) -> int:
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod(shape[i] for i in axis)
 
 
 def _reduction_parse(op: str, empty_ok: bool = True):
@@ -56,7 +59,7 @@ def _reduction_parse(op: str, empty_ok: bool = True):
             if any(t.shape[a] == 0 for a in reduced):
                 # (reducing (0, 3) over axis 1 is a fine (0,) result; over axis 0 it is not)
                 raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {t.shape} over "
-                                 f"axis {axis}: an empty slice has no {op}imum")
+                                 f"axis {axis}: an empty slice has no {op.removeprefix('a')}imum")
         return (t,), {"axis": axes, "keepdims": bool(keepdims)}
 
     parse.__name__ = f"{op}_arguments"
@@ -98,14 +101,113 @@ def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
 MAX = defop(
     "max", lambda a, *, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), _extremum_vjp,
     math="max(a);  ∂/∂a = g at the maximum (ties split the gradient)",
-    expose=[parsed("max", _reduction_parse("max", empty_ok=False), method=True)],
+    expose=[parsed("max", _reduction_parse("max", empty_ok=False), method=True),
+            parsed("amax", _reduction_parse("amax", empty_ok=False))],
 )
 
 MIN = defop(
     "min", lambda a, *, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims), _extremum_vjp,
     math="min(a);  ∂/∂a = g at the minimum (ties split the gradient)",
-    expose=[parsed("min", _reduction_parse("min", empty_ok=False), method=True)],
+    expose=[parsed("min", _reduction_parse("min", empty_ok=False), method=True),
+            parsed("amin", _reduction_parse("amin", empty_ok=False))],
 )
+
+
+def _others_product(out, a, axis, keepdims, xp):
+    """∂prod/∂aᵢ: the product of the other elements of aᵢ's slice, never dividing by zero."""
+    av = xp.value(a)
+    zero = av == 0
+    if not zero.any():
+        return _unreduce(out, av.shape, axis, keepdims, xp) / a
+    # With zeros, the product of the others is (the product of the zeros) · (the product of
+    # the nonzeros) / aᵢ at a nonzero aᵢ, and at a zero: the product of the nonzeros (the
+    # only zero), times the other zero (two zeros), or 0 (more). Each factor is written as a
+    # function of `a`, so the second derivatives at zeros stay exact too.
+    count = zero.sum(axis=axis, keepdims=True)
+    safe = xp.where(zero, 1.0, a)  # the zeros replaced by ones: nonzero everywhere
+    nonzero_product = xp.prod(safe, axis=axis, keepdims=True)
+    zeros_product = xp.prod(xp.where(zero, a, 1.0), axis=axis, keepdims=True)  # 0 in value
+    zeros_sum = xp.sum(xp.where(zero, a, 0.0), axis=axis, keepdims=True)  # 0 in value
+    at_zero = (count == 1) + (count == 2) * (zeros_sum - a)  # zeros_sum − a: the other zero
+    return nonzero_product * xp.where(zero, at_zero, zeros_product / safe)
+
+
+PROD = defop(
+    "prod", lambda a, *, axis, keepdims: np.multiply.reduce(a, axis=axis, keepdims=keepdims),
+    lambda g, out, inputs, needs, xp, *, axis, keepdims: (
+        _unreduce(g, inputs[0].shape, axis, keepdims, xp)
+        * _others_product(out, inputs[0], axis, keepdims, xp),),
+    jvp=lambda t, out, inputs, xp, *, axis, keepdims: xp.sum(
+        t[0] * _others_product(out, inputs[0], axis, keepdims, xp), axis=axis,
+        keepdims=keepdims),
+    math="prod(a) = Π a;  ∂/∂aᵢ = g·Π_{j≠i} aⱼ (exact at zeros: no division)",
+    expose=[parsed("prod", _reduction_parse("prod"), method=True)],
+)
+
+
+def _std_parse(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0,
+               **torch_style: Any) -> tuple:
+    refuse_torch_keywords("std", torch_style)
+    t = floating(as_tensor(x, op="std"))
+    axes = normalize_axis(axis, t.ndim, "std")
+    ddof = ddof if is_int(ddof) else real(ddof, "std", "ddof")
+    n = _count(t.shape, axes)
+    if n - ddof <= 0:
+        raise ValueError(f"std: {n} values with ddof={ddof} leave no degrees of freedom; "
+                         "use a smaller ddof")
+    return (t,), {"axis": axes, "keepdims": bool(keepdims), "ddof": ddof}
+
+
+def _std_slope(out, a, axis, keepdims, ddof, xp):
+    """∂std/∂aᵢ = (aᵢ − mean) / ((n − ddof)·std), and 0 where std = 0 (PyTorch's choice)."""
+    n = _count(a.shape, axis)
+    centered = a - a.sum(axis=axis, keepdims=True) * (1.0 / n)  # ndarray or Tensor method
+    s = out if keepdims else out.reshape(_kept_shape(a.shape, axis))
+    flat = xp.value(s) == 0  # a constant slice: no direction to prefer
+    if not flat.any():
+        return centered / ((n - ddof) * s)
+    return centered * (~flat / ((n - ddof) * xp.where(flat, 1.0, s)))
+
+
+STD = defop(
+    "std", lambda a, *, axis, keepdims, ddof: np.std(a, axis=axis, ddof=ddof, keepdims=keepdims),
+    lambda g, out, inputs, needs, xp, *, axis, keepdims, ddof: (
+        _unreduce(g, inputs[0].shape, axis, keepdims, xp)
+        * _std_slope(out, inputs[0], axis, keepdims, ddof, xp),),
+    jvp=lambda t, out, inputs, xp, *, axis, keepdims, ddof: xp.sum(
+        t[0] * _std_slope(out, inputs[0], axis, keepdims, ddof, xp), axis=axis,
+        keepdims=keepdims),
+    math="std(a) = √(Σ(a − mean)² / (n − ddof));  ∂/∂a = g·(a − mean) / ((n − ddof)·std), "
+         "0 where std = 0",
+    expose=[parsed("std", _std_parse, method=True)],
+)
+
+
+def _arg_extremum(name: str, numpy_fn: Any) -> None:
+    """argmax/argmin: integer positions, published without a graph (not differentiable)."""
+    def function(x: Any, axis: int | None = None, keepdims: bool = False,
+                 **torch_style: Any) -> Tensor:
+        refuse_torch_keywords(name, torch_style)
+        t = as_tensor(x, op=name)
+        a = None if axis is None else single_axis(axis, t.ndim, name)
+        if t.size == 0 and (a is None or t.shape[a] == 0):
+            raise ShapeError(f"{name}: the tensor of shape {t.shape} has an empty slice over "
+                             f"axis {axis}; an empty slice has no position to return")
+        return Tensor._make(np.asarray(numpy_fn(t.data, axis=a, keepdims=bool(keepdims))),
+                            False)
+
+    def method(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return function(self, axis, keepdims)
+
+    function.__name__ = function.__qualname__ = method.__name__ = method.__qualname__ = name
+    function.__doc__ = method.__doc__ = (f"{name}(a; axis): the integer position of the "
+                                         f"{name[3:]}imum (not differentiable)")
+    publish(name, function, numpy_fn)
+    setattr(Tensor, name, method)
+
+
+_arg_extremum("argmax", np.argmax)
+_arg_extremum("argmin", np.argmin)
 
 
 @composite("var", method=True)
