@@ -10,6 +10,7 @@ from ..engine import apply
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .args import as_tensor, tensor_pair
+from .elementwise import plus
 from .expose import defop, parsed, publish
 
 
@@ -55,8 +56,14 @@ def _matmul_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
+def _matmul_jvp(t, out, inputs, xp):
+    a, b = inputs
+    return plus(None if t[0] is None else xp.matmul(t[0], b),
+                None if t[1] is None else xp.matmul(a, t[1]))
+
+
 MATMUL = defop(
-    "matmul", np.matmul, _matmul_vjp,
+    "matmul", np.matmul, _matmul_vjp, jvp=_matmul_jvp,
     math="matmul(a, b) = a @ b;  ∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g  (batch axes summed)",
     expose=[parsed("matmul", _matmul_parse, method="__matmul__", on_arrays=np.matmul),
             parsed("rmatmul", _rmatmul_parse, method="__rmatmul__", internal=True)],
@@ -85,8 +92,15 @@ def _linear_vjp(g, out, inputs, needs, xp):
 
 
 
+def _linear_jvp(t, out, inputs, xp):
+    x, w, _ = inputs
+    tx, tw, tb = t
+    return plus(plus(None if tx is None else xp.matmul(tx, w),
+                     None if tw is None else xp.matmul(x, tw)), tb)
+
+
 LINEAR = defop(
-    "linear", _linear_forward, _linear_vjp,
+    "linear", _linear_forward, _linear_vjp, jvp=_linear_jvp,
     math="linear(x, W, b) = x W + b;  ∂/∂x = g Wᵀ,  ∂/∂W = xᵀ g,  ∂/∂b = Σ_rows g",
 )
 
