@@ -18,3 +18,11 @@ def test_21_forward_and_reverse_jacobians_agree() -> None:
     for r in rows:
         assert r["shape"] == (r["m"], r["n"])
         assert r["max_difference"] < 1e-12
+
+
+def test_22_ode_trial_solutions_learn_both_equations() -> None:
+    result = run_example("22_ode_trial_solutions")
+    for name in ("decay", "logistic"):
+        assert result[name]["final_cost"] < result[name]["start_cost"] / 10
+    assert result["logistic"]["error"] < 0.05
+    assert result["decay"]["error"] < 1.0  # of g(0) = 10, after 300 quick steps
