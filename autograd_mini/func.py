@@ -203,6 +203,10 @@ def _split_aux(out: Any, has_aux: bool, where: str) -> tuple[Any, Any]:
 def _as_output(out: Any, where: str) -> Tensor:
     if isinstance(out, Tensor):
         return out
+    if isinstance(out, (list, tuple, dict)):  # np.asarray would turn Tensors into constants
+        raise TypeError(f"{where}: the function returned a {type(out).__name__}; return one "
+                        "Tensor (join several with am.stack or am.concatenate), or use "
+                        "has_aux=True to return (output, extra)")
     try:
         array = np.asarray(out, dtype=float)
     except (TypeError, ValueError):

@@ -276,3 +276,15 @@ def test_hips_style_code_runs_with_only_the_import_lines_changed():
     x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
     grads = grad(cost, 0)(P, x, y)
     assert [g.shape for g in grads] == [(2, 3), (3, 1)]
+
+
+def test_a_list_of_outputs_is_refused_not_turned_into_constants():
+    with pytest.raises(TypeError, match="jacrev: the function returned a list"):
+        jacobian(lambda x: [x, x * 2.0])(np.ones(2))
+
+
+def test_identity_and_negative_argnums():
+    np.testing.assert_array_equal(jacrev(lambda x: x)(np.ones(2)), np.eye(2))
+    np.testing.assert_array_equal(jacfwd(lambda x: x)(np.ones(2)), np.eye(2))
+    np.testing.assert_array_equal(grad(lambda x, y: (x * y).sum(), -1)(np.ones(2), np.zeros(2)),
+                                  np.ones(2))
