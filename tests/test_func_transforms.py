@@ -288,3 +288,12 @@ def test_identity_and_negative_argnums():
     np.testing.assert_array_equal(jacfwd(lambda x: x)(np.ones(2)), np.eye(2))
     np.testing.assert_array_equal(grad(lambda x, y: (x * y).sum(), -1)(np.ones(2), np.zeros(2)),
                                   np.ones(2))
+
+
+def test_forward_mode_through_an_op_without_a_jvp_rule_names_the_op(monkeypatch):
+    from autograd_mini.ops.elementwise import TANH
+
+    monkeypatch.setattr(TANH, "jvp", None)
+    with pytest.raises(am.AutogradError, match="'tanh' has no JVP rule.*reverse mode"):
+        jvp(am.tanh, (np.ones(2),), (np.ones(2),))
+    np.testing.assert_allclose(jacrev(am.tanh)(np.zeros(2)), np.eye(2))  # reverse still works
