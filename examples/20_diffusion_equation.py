@@ -1,3 +1,4 @@
+# %%
 """20 - The diffusion equation solved by a network: derivatives of a network's *inputs*.
 
 The 1+1-D diffusion (heat) equation on x ∈ [0, 1], t ∈ [0, 1],
@@ -24,6 +25,7 @@ Run:  python examples/20_diffusion_equation.py [--quick] [--plot DIR]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from autograd_mini.func import elementwise_grad, grad, jvp
 from nn.training import PlotUnavailable, new_figure, save_figure
 
 
+# %%
 def init_weights(hidden: int, seed: int) -> list[np.ndarray]:
     """[W1 (2, h), b1 (h,), W2 (h, h), b2 (h,), W3 (h, 1), b3 (1,)], Glorot-scaled."""
     rng = np.random.default_rng(seed)
@@ -46,6 +49,7 @@ def init_weights(hidden: int, seed: int) -> list[np.ndarray]:
     return P
 
 
+# %%
 def network(P: list[Any], X: Any) -> Any:
     """N(x, t): (points, 2) -> (points, 1)."""
     h = am.tanh(X @ P[0] + P[1])  # (points, hidden)
@@ -53,12 +57,14 @@ def network(P: list[Any], X: Any) -> Any:
     return h @ P[4] + P[5]  # (points, 1)
 
 
+# %%
 def trial(X: Any, P: list[Any]) -> Any:
     """g(x, t) = (1 − t) sin(πx) + x(1 − x) t N(x, t): (points, 2) -> (points, 1)."""
     x, t = X[:, 0:1], X[:, 1:2]
     return (1.0 - t) * am.sin(np.pi * x) + x * (1.0 - x) * t * network(P, X)
 
 
+# %%
 def residual(P: list[Any], X: np.ndarray) -> Any:
     """g_t − g_xx at every collocation point: (points, 1)."""
     def gradient(X: Any) -> Any:  # (points, 2): [g_x, g_t], one reverse pass
@@ -70,24 +76,29 @@ def residual(P: list[Any], X: np.ndarray) -> Any:
     return first[:, 1:2] - second[:, 0:1]
 
 
+# %%
 def cost(P: list[Any], X: np.ndarray) -> Any:
     return (residual(P, X) ** 2).mean()
 
 
+# %%
 def analytic(X: np.ndarray) -> np.ndarray:
     return np.exp(-np.pi ** 2 * X[:, 1:2]) * np.sin(np.pi * X[:, 0:1])
 
 
+# %%
 def grid(n: int) -> np.ndarray:
     xs, ts = np.meshgrid(np.linspace(0, 1, n), np.linspace(0, 1, n))
     return np.stack([xs.ravel(), ts.ravel()], axis=1)  # (n², 2)
 
 
+# %%
 def max_error(P: list[np.ndarray], X: np.ndarray) -> float:
     with am.no_grad():
         return float(np.max(np.abs(trial(X, P).data - analytic(X))))
 
 
+# %%
 def adam(P: list[np.ndarray], steps: int, X: np.ndarray, lr: float) -> list[float]:
     """Adam on the weights (HIPS style: plain arrays in, gradients as arrays out)."""
     d_cost = grad(cost, 0)
@@ -105,6 +116,7 @@ def adam(P: list[np.ndarray], steps: int, X: np.ndarray, lr: float) -> list[floa
     return history
 
 
+# %%
 def save_plot(directory: Path, P: list[np.ndarray]) -> Path | None:
     """The network's u(x, t) at a few times against the analytic solution."""
     try:
@@ -127,6 +139,7 @@ def save_plot(directory: Path, P: list[np.ndarray]) -> Path | None:
     return save_figure(fig, directory / "20_diffusion.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the trial solution and report its max error against e^{−π²t} sin(πx)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -163,5 +176,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "seconds_per_step": seconds / args.steps}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/20_diffusion_equation.py [--quick] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

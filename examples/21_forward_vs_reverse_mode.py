@@ -1,3 +1,4 @@
+# %%
 """21 - Forward mode or reverse mode? The Jacobian of f: ℝⁿ → ℝᵐ, measured.
 
 Both modes apply the chain rule to the same computation; they differ in the direction.
@@ -18,6 +19,7 @@ Run:  python examples/21_forward_vs_reverse_mode.py [--quick] [--plot DIR]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from nn.training import PlotUnavailable, new_figure, save_figure
 HIDDEN = 64
 
 
+# %%
 def make_function(n: int, m: int, seed: int):
     """f(x) = W2ᵀ tanh(W1ᵀ x): ℝⁿ → ℝᵐ through a hidden layer of 64 units."""
     rng = np.random.default_rng(seed)
@@ -43,6 +46,7 @@ def make_function(n: int, m: int, seed: int):
     return f
 
 
+# %%
 def best_time(fn, repeats: int) -> float:
     """The fastest of a few runs, in seconds (the machine's other load only adds time)."""
     best = np.inf
@@ -53,6 +57,7 @@ def best_time(fn, repeats: int) -> float:
     return float(best)
 
 
+# %%
 def save_plot(directory: Path, rows: list[dict[str, Any]]) -> Path | None:
     try:
         fig = new_figure(5, 4)
@@ -70,6 +75,7 @@ def save_plot(directory: Path, rows: list[dict[str, Any]]) -> Path | None:
     return save_figure(fig, directory / "21_forward_vs_reverse.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Time jacfwd and jacrev for several (n, m) and report where each wins."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,5 +110,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {"rows": rows}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/21_forward_vs_reverse_mode.py [--quick] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

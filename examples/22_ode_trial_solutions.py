@@ -1,3 +1,4 @@
+# %%
 """22 - Ordinary differential equations solved by a network, written as with HIPS autograd.
 
 Two initial-value problems on x ∈ [0, 1], each with a trial solution that meets the initial
@@ -18,6 +19,7 @@ Run:  python examples/22_ode_trial_solutions.py [--quick] [--plot DIR]
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ GAMMA, G0_DECAY = 2.0, 10.0
 ALPHA, A, G0_LOGISTIC = 2.0, 1.0, 0.2
 
 
+# %%
 def network(P: list[Any], x: Any) -> Any:
     """N(x): (points, 1) -> (points, 1); a column of ones carries each layer's bias."""
     ones = np.ones((x.shape[0], 1))
@@ -38,6 +41,7 @@ def network(P: list[Any], x: Any) -> Any:
     return am.concatenate([ones, hidden], axis=1) @ P[1]  # (points, 1)
 
 
+# %%
 def make_problem(name: str):
     """(right-hand side f(x, g), initial value, exact solution) for one equation."""
     if name == "decay":
@@ -46,6 +50,7 @@ def make_problem(name: str):
             lambda x: A * G0_LOGISTIC / (G0_LOGISTIC + (A - G0_LOGISTIC) * np.exp(-ALPHA * x)))
 
 
+# %%
 def solve(name: str, x: np.ndarray, hidden: int, steps: int, lr: float, seed: int
           ) -> dict[str, Any]:
     f, g0, exact = make_problem(name)
@@ -80,6 +85,7 @@ def solve(name: str, x: np.ndarray, hidden: int, steps: int, lr: float, seed: in
             "test": test, "predicted": predicted, "exact": exact(test)}
 
 
+# %%
 def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | None:
     try:
         fig = new_figure(8, 3.5)
@@ -95,6 +101,7 @@ def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | Non
     return save_figure(fig, directory / "22_ode.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Solve both equations and report each trial solution's max error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -119,5 +126,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for name, r in results.items()}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/22_ode_trial_solutions.py [--quick] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)
