@@ -28,14 +28,6 @@ from .tensor import Tensor
 _ARRAYS = OpNamespace(tensors=False)
 _TENSORS = OpNamespace(tensors=True)
 
-# Linear primitives whose declaration has no `jvp=` yet (shape.py is another family's file):
-# for a linear map, J·v = f(v). Used only while `prim.jvp` is None; the op-table test still
-# lists these ops as missing a JVP.
-_LINEAR_WITHOUT_JVP = frozenset({
-    "reshape", "transpose", "broadcast_to", "getitem", "scatter_add", "setitem", "concatenate",
-})
-
-
 class _ForwardUsers:
     """How many forward levels are open in any thread (a plain attribute: the hot-path read)."""
 
@@ -130,12 +122,10 @@ def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: 
                 level: int) -> Tensor | None:
     rule = prim.jvp
     if rule is None:
-        if prim.name not in _LINEAR_WITHOUT_JVP:
-            raise AutogradError(
-                f"forward mode: the op '{prim.name}' has no JVP rule yet (its declaration "
-                "lacks jvp=...); use reverse mode (grad, jacrev) for this function"
-            )
-        rule = _linear_rule(prim)
+        raise AutogradError(
+            f"forward mode: the op '{prim.name}' has no JVP rule yet (its declaration lacks "
+            "jvp=...); use reverse mode (grad, jacrev) for this function"
+        )
     # On arrays when nothing can differentiate the tangent: no outer level, no graph.
     plain = level == 0 and not out._requires_grad and not any(
         t is not None and t._requires_grad for t in tangents)
@@ -160,18 +150,3 @@ def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: 
     if result.dtype != out.dtype:
         result = _TENSORS.astype(result, out.dtype)
     return result
-
-
-def _linear_rule(prim: Any) -> Any:
-    """J·v = f(v) for a primitive linear in all its inputs (zeros for inputs without tangent)."""
-    def rule(t: tuple, out: Any, inputs: tuple, xp: Any, **params: Any) -> Any:
-        from .engine import apply  # (the engine imports this module)
-
-        filled = [np.zeros(x.shape, dtype=xp.value(x).dtype) if v is None else v
-                  for v, x in zip(t, inputs)]
-        if not xp.tensors:
-            return prim.forward(*filled, **params)
-        return apply(prim, tuple(v if isinstance(v, Tensor) else Tensor._make(v, False)
-                                 for v in filled), params)
-
-    return rule

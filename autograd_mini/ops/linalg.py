@@ -10,7 +10,6 @@ from ..engine import apply
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .args import as_tensor, tensor_pair
-from .elementwise import plus
 from .expose import defop, parsed, publish
 
 
@@ -58,8 +57,9 @@ def _matmul_vjp(g, out, inputs, needs, xp):
 
 def _matmul_jvp(t, out, inputs, xp):
     a, b = inputs
-    return plus(None if t[0] is None else xp.matmul(t[0], b),
-                None if t[1] is None else xp.matmul(a, t[1]))
+    left = None if t[0] is None else t[0] @ b
+    right = None if t[1] is None else a @ t[1]
+    return right if left is None else (left if right is None else left + right)
 
 
 MATMUL = defop(
@@ -90,13 +90,17 @@ def _linear_vjp(g, out, inputs, needs, xp):
     return gx, gw, gb
 
 
-
-
 def _linear_jvp(t, out, inputs, xp):
     x, w, _ = inputs
-    tx, tw, tb = t
-    return plus(plus(None if tx is None else xp.matmul(tx, w),
-                     None if tw is None else xp.matmul(x, tw)), tb)
+    terms = [t[0] @ w if t[0] is not None else None, x @ t[1] if t[1] is not None else None,
+             t[2]]
+    present = [term for term in terms if term is not None]
+    if present == [t[2]]:  # the bias tangent alone: broadcast it over the batch
+        return xp.broadcast_to(t[2], out.shape)
+    total = present[0] if present else None
+    for term in present[1:]:
+        total = total + term
+    return total
 
 
 LINEAR = defop(
