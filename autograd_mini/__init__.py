@@ -33,6 +33,16 @@ from .viz import draw_graph, print_graph, replay_backward, save_graph  # graphvi
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """`am.func` (grad, jacobian, hessian, ...) is imported on first use."""
+    if name == "func":
+        import importlib
+
+        return importlib.import_module(".func", __name__)
+    raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")
+
+
 __all__ = [
     "draw_graph", "print_graph", "replay_backward", "save_graph",
     "AnomalyError", "as_tensor", "AutogradError", "backward", "detect_anomaly", "enable_grad",

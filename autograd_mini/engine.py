@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import AnomalyError, AutogradError, ShapeError
+from .forward import FORWARD_USERS, propagate_tangents
 from .grad_mode import ANOMALY_USERS, STATE
 from .node import CLOCK, UNCHANGED
 from .registry import OpNamespace
@@ -81,6 +82,8 @@ def record(prim: Any, data: np.ndarray, parents: tuple, params: dict,
         out._prim = None
     if ANOMALY_USERS.count and STATE.anomaly:
         _check_forward_anomaly(prim, out)
+    if FORWARD_USERS.count:  # a jvp transform is open somewhere: carry tangents (forward.py)
+        propagate_tangents(prim, out, parents, params)
     return out
 
 

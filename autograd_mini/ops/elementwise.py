@@ -16,15 +16,25 @@ from ..tensor import Tensor
 from .args import as_tensor, operand, real, tensor_pair
 from .expose import binary, defop, parsed, publish, unary
 
+
+def plus(a: Any, b: Any) -> Any:
+    """a + b where either may be None (a zero tangent): the JVP rules' sum of terms."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
 # ---- arithmetic -------------------------------------------------------------------------------
 ADD = defop(
     "add", np.add, lambda g, out, inputs, needs, xp: (g, g),
+    jvp=lambda t, out, inputs, xp: plus(t[0], t[1]),
     math="add(a, b) = a + b;  ∂/∂a = g,  ∂/∂b = g",
     expose=[binary("add", operators=["__add__"], reflected=["__radd__"])],
 )
 
 SUB = defop(
     "sub", np.subtract, lambda g, out, inputs, needs, xp: (g, -g if needs[1] else None),
+    jvp=lambda t, out, inputs, xp: t[0] if t[1] is None else plus(t[0], -t[1]),
     math="sub(a, b) = a − b;  ∂/∂a = g,  ∂/∂b = −g",
     expose=[binary("sub", operators=["__sub__"], reflected=["__rsub__"])],
 )
@@ -35,8 +45,13 @@ def _mul_vjp(g, out, inputs, needs, xp):
     return (g * b if needs[0] else None), (g * a if needs[1] else None)
 
 
+def _mul_jvp(t, out, inputs, xp):
+    a, b = inputs
+    return plus(None if t[0] is None else t[0] * b, None if t[1] is None else a * t[1])
+
+
 MUL = defop(
-    "mul", np.multiply, _mul_vjp,
+    "mul", np.multiply, _mul_vjp, jvp=_mul_jvp,
     math="mul(a, b) = a·b;  ∂/∂a = g·b,  ∂/∂b = g·a",
     expose=[binary("mul", operators=["__mul__"], reflected=["__rmul__"])],
 )
@@ -49,8 +64,14 @@ def _div_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
+def _div_jvp(t, out, inputs, xp):
+    # (ta − (a/b)·tb) / b
+    numerator = plus(t[0], None if t[1] is None else -(out * t[1]))
+    return numerator / inputs[1]
+
+
 DIV = defop(
-    "div", np.true_divide, _div_vjp,
+    "div", np.true_divide, _div_vjp, jvp=_div_jvp,
     math="div(a, b) = a / b;  ∂/∂a = g/b,  ∂/∂b = −g·a/b²",
     expose=[binary("div", operators=["__truediv__"], reflected=["__rtruediv__"])],
 )
@@ -71,8 +92,13 @@ def _pow_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
+def _pow_jvp(t, out, inputs, xp):
+    ga, gb = _pow_vjp(1.0, out, inputs, (t[0] is not None, t[1] is not None), xp)
+    return plus(None if ga is None else t[0] * ga, None if gb is None else t[1] * gb)
+
+
 POW = defop(
-    "pow", np.power, _pow_vjp,
+    "pow", np.power, _pow_vjp, jvp=_pow_jvp,
     math="pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (0 where a ≤ 0)",
 )
 
@@ -92,6 +118,8 @@ def _power_vjp(g, out, inputs, needs, xp, *, exponent):
 
 POWER = defop(
     "power", _power_forward, _power_vjp,
+    jvp=lambda t, out, inputs, xp, *, exponent: _power_vjp(
+        t[0], out, inputs, (True,), xp, exponent=exponent)[0],
     math="power(a; p) = a^p for a constant p;  ∂/∂a = g·p·a^(p−1)",
 )
 
@@ -123,6 +151,7 @@ Tensor.__rpow__ = _rpow_operator  # type: ignore[attr-defined]
 
 NEG = defop(
     "neg", np.negative, lambda g, out, inputs, needs, xp: (-g,),
+    jvp=lambda t, out, inputs, xp: -t[0],
     math="neg(a) = −a;  ∂/∂a = −g",
     expose=[unary("neg", method="__neg__")],
 )
@@ -132,24 +161,28 @@ Tensor.__pos__ = lambda self: self  # type: ignore[attr-defined]
 # ---- exponentials, logarithms, roots ------------------------------------------------------------
 EXP = defop(
     "exp", np.exp, lambda g, out, inputs, needs, xp: (g * out,),
+    jvp=lambda t, out, inputs, xp: t[0] * out,
     math="exp(a) = eᵃ;  ∂/∂a = g·eᵃ",
     expose=[unary("exp")],
 )
 
 LOG = defop(
     "log", np.log, lambda g, out, inputs, needs, xp: (g / inputs[0],),
+    jvp=lambda t, out, inputs, xp: t[0] / inputs[0],
     math="log(a) = ln a;  ∂/∂a = g/a",
     expose=[unary("log")],
 )
 
 SQRT = defop(
     "sqrt", np.sqrt, lambda g, out, inputs, needs, xp: (g / (out * 2.0),),
+    jvp=lambda t, out, inputs, xp: t[0] / (out * 2.0),
     math="sqrt(a) = √a;  ∂/∂a = g/(2√a)",
     expose=[unary("sqrt")],
 )
 
 ABS = defop(
     "abs", np.abs, lambda g, out, inputs, needs, xp: (g * np.sign(xp.value(inputs[0])),),
+    jvp=lambda t, out, inputs, xp: t[0] * np.sign(xp.value(inputs[0])),
     math="abs(a) = |a|;  ∂/∂a = g·sign(a)  (0 at a = 0)",
     expose=[unary("abs")],
 )
@@ -158,6 +191,7 @@ Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 # ---- activations ------------------------------------------------------------------------------
 TANH = defop(
     "tanh", np.tanh, lambda g, out, inputs, needs, xp: (g * (1.0 - out * out),),
+    jvp=lambda t, out, inputs, xp: t[0] * (1.0 - out * out),
     math="tanh(a);  ∂/∂a = g·(1 − tanh²a)",
     expose=[unary("tanh")],
 )
@@ -173,6 +207,7 @@ def _sigmoid_forward(a):
 
 SIGMOID = defop(
     "sigmoid", _sigmoid_forward, lambda g, out, inputs, needs, xp: (g * (out * (1.0 - out)),),
+    jvp=lambda t, out, inputs, xp: t[0] * (out * (1.0 - out)),
     math="sigmoid(a) = 1/(1 + e⁻ᵃ);  ∂/∂a = g·σ(a)(1 − σ(a))",
     expose=[unary("sigmoid")],
 )
@@ -186,6 +221,7 @@ def _softplus_forward(a):
 SOFTPLUS = defop(
     "softplus", _softplus_forward,
     lambda g, out, inputs, needs, xp: (g * xp.sigmoid(inputs[0]),),
+    jvp=lambda t, out, inputs, xp: t[0] * xp.sigmoid(inputs[0]),
     math="softplus(a) = ln(1 + eᵃ);  ∂/∂a = g·σ(a)",
     expose=[unary("softplus")],
 )
@@ -202,6 +238,7 @@ def _relu_vjp(g, out, inputs, needs, xp):
 
 RELU = defop(
     "relu", lambda a: np.maximum(a, 0), _relu_vjp,
+    jvp=lambda t, out, inputs, xp: t[0] * (xp.value(inputs[0]) > 0),
     math="relu(a) = max(a, 0);  ∂/∂a = g·[a > 0]",
     expose=[unary("relu")],
 )
@@ -217,6 +254,8 @@ LEAKY_RELU = defop(
     lambda a, *, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)),
     lambda g, out, inputs, needs, xp, *, negative_slope: (
         xp.where(xp.value(inputs[0]) > 0, g, g * negative_slope),),
+    jvp=lambda t, out, inputs, xp, *, negative_slope: xp.where(
+        xp.value(inputs[0]) > 0, t[0], t[0] * negative_slope),
     math="leaky_relu(a; s) = a if a > 0 else s·a;  ∂/∂a = g if a > 0 else s·g",
     expose=[parsed("leaky_relu", _slope_parse, method=True)],
 )
@@ -242,6 +281,8 @@ def _alpha_parse(x: Any, alpha: float = 1.0) -> tuple:
 
 ELU = defop(
     "elu", _elu_forward, _elu_vjp,
+    jvp=lambda t, out, inputs, xp, *, alpha: _elu_vjp(t[0], out, inputs, (True,), xp,
+                                                      alpha=alpha)[0],
     math="elu(a; α) = a if a > 0 else α(eᵃ − 1);  ∂/∂a = g if a > 0 else g·α·eᵃ",
     expose=[parsed("elu", _alpha_parse, method=True)],
 )
@@ -271,6 +312,8 @@ def _clip_parse(x: Any, min: float | None = None, max: float | None = None) -> t
 
 CLIP = defop(
     "clip", lambda a, *, min, max: np.clip(a, min, max), _clip_vjp,  # noqa: A006
+    jvp=lambda t, out, inputs, xp, *, min, max: _clip_vjp(  # noqa: A006
+        t[0], out, inputs, (True,), xp, min=min, max=max)[0],
     math="clip(a; lo, hi);  ∂/∂a = g·[lo ≤ a ≤ hi]",
     expose=[parsed("clip", _clip_parse, method=True)],
 )
@@ -292,14 +335,24 @@ def _minimum_vjp(g, out, inputs, needs, xp):
     return (g * w if needs[0] else None), (g * (1.0 - w) if needs[1] else None)
 
 
+def _extremum_jvp(a_wins_first: bool):
+    """ta·w + tb·(1 − w), w = a's weight in maximum (or minimum), ties split as in the VJP."""
+    def jvp(t, out, inputs, xp):
+        a, b = xp.value(inputs[0]), xp.value(inputs[1])
+        w = _tie_split(a, b, xp.value(out)) if a_wins_first else _tie_split(b, a, xp.value(out))
+        return plus(None if t[0] is None else t[0] * w, None if t[1] is None else t[1] * (1.0 - w))
+
+    return jvp
+
+
 MAXIMUM = defop(
-    "maximum", np.maximum, _maximum_vjp,
+    "maximum", np.maximum, _maximum_vjp, jvp=_extremum_jvp(True),
     math="maximum(a, b);  ∂/∂a = g·[a > b],  ∂/∂b = g·[b > a]  (ties split)",
     expose=[binary("maximum")],
 )
 
 MINIMUM = defop(
-    "minimum", np.minimum, _minimum_vjp,
+    "minimum", np.minimum, _minimum_vjp, jvp=_extremum_jvp(False),
     math="minimum(a, b);  ∂/∂a = g·[a < b],  ∂/∂b = g·[b < a]  (ties split)",
     expose=[binary("minimum")],
 )
@@ -326,8 +379,14 @@ def _where_vjp(g, out, inputs, needs, xp, *, condition):
     return ga, gb
 
 
+def _where_jvp(t, out, inputs, xp, *, condition):
+    ta = None if t[0] is None else xp.where(condition, t[0], 0.0)
+    tb = None if t[1] is None else xp.where(condition, 0.0, t[1])
+    return plus(ta, tb)
+
+
 WHERE = defop(
-    "where", lambda a, b, *, condition: np.where(condition, a, b), _where_vjp,
+    "where", lambda a, b, *, condition: np.where(condition, a, b), _where_vjp, jvp=_where_jvp,
     math="where(c, a, b);  ∂/∂a = g·[c],  ∂/∂b = g·[¬c]",
     expose=[parsed("where", _where_parse, on_arrays=np.where)],
 )
@@ -343,6 +402,7 @@ def _astype_parse(x: Any, dtype: Any) -> tuple:
 ASTYPE = defop(
     "astype", lambda a, *, dtype: a.astype(dtype),
     lambda g, out, inputs, needs, xp, *, dtype: (xp.astype(g, inputs[0].dtype),),
+    jvp=lambda t, out, inputs, xp, *, dtype: xp.astype(t[0], dtype),
     math="astype(a; dtype);  ∂/∂a = g cast back to a's dtype",
     expose=[parsed("astype", _astype_parse, method=True)],
 )

@@ -110,8 +110,22 @@ def _checked_labels(t: np.ndarray, n: int, classes: int, shape: tuple) -> np.nda
     return t.astype(np.int64, copy=False)
 
 
+def _cross_entropy_jvp(t, out, inputs, xp, *, target, reduction):
+    # Each row's loss changes by Σₖ ∂loss/∂zₖ·tₖ; the VJP with g = 1 per row gives ∂loss/∂z.
+    (logits,) = inputs
+    n = logits.shape[0]
+    ones = np.ones((n,), dtype=xp.value(logits).dtype)
+    (rows,) = _cross_entropy_vjp(ones, None, inputs, (True,), xp, target=target,
+                                 reduction="none")
+    per_row = (rows * t[0]).sum(axis=1)  # (batch,)
+    if reduction == "none":
+        return per_row
+    total = per_row.sum()
+    return total * (1.0 / max(n, 1)) if reduction == "mean" else total
+
+
 CROSS_ENTROPY = defop(
-    "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp,
+    "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp, jvp=_cross_entropy_jvp,
     math="cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t)",
     expose=[parsed("cross_entropy", _cross_entropy_parse)],
 )

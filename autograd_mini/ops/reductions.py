@@ -70,6 +70,7 @@ SUM = defop(
     "sum", lambda a, *, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims),
     lambda g, out, inputs, needs, xp, *, axis, keepdims: (
         _unreduce(g, inputs[0].shape, axis, keepdims, xp),),
+    jvp=lambda t, out, inputs, xp, *, axis, keepdims: xp.sum(t[0], axis, keepdims),
     math="sum(a) = Σ a;  ∂/∂a = g broadcast over the summed axes",
     expose=[parsed("sum", _reduction_parse("sum"), method=True)],
 )
@@ -82,6 +83,7 @@ def _mean_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
 
 MEAN = defop(
     "mean", lambda a, *, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims), _mean_vjp,
+    jvp=lambda t, out, inputs, xp, *, axis, keepdims: xp.mean(t[0], axis, keepdims),
     math="mean(a) = Σ a / n;  ∂/∂a = g/n broadcast over the averaged axes",
     expose=[parsed("mean", _reduction_parse("mean"), method=True)],
 )
@@ -98,8 +100,18 @@ def _extremum_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
     return (_unreduce(g, a.shape, axis, keepdims, xp) * share.astype(a.dtype, copy=False),)
 
 
+def _extremum_jvp(t, out, inputs, xp, *, axis, keepdims):
+    # Σ t·share over the reduced axes, share as in the VJP (ties split, NaN stays on NaN).
+    a = xp.value(inputs[0])
+    kept = xp.value(out).reshape(_kept_shape(a.shape, axis))
+    winners = (a == kept) | (np.isnan(a) & np.isnan(kept))
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return xp.sum(t[0] * share.astype(a.dtype, copy=False), axis, keepdims)
+
+
 MAX = defop(
     "max", lambda a, *, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), _extremum_vjp,
+    jvp=_extremum_jvp,
     math="max(a);  ∂/∂a = g at the maximum (ties split the gradient)",
     expose=[parsed("max", _reduction_parse("max", empty_ok=False), method=True),
             parsed("amax", _reduction_parse("amax", empty_ok=False))],
@@ -107,6 +119,7 @@ MAX = defop(
 
 MIN = defop(
     "min", lambda a, *, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims), _extremum_vjp,
+    jvp=_extremum_jvp,
     math="min(a);  ∂/∂a = g at the minimum (ties split the gradient)",
     expose=[parsed("min", _reduction_parse("min", empty_ok=False), method=True),
             parsed("amin", _reduction_parse("amin", empty_ok=False))],
@@ -276,8 +289,14 @@ def _logsumexp_vjp(g, out, inputs, needs, xp, *, axis, keepdims):
     return (_unreduce(g, a.shape, axis, keepdims, xp) * xp.exp(a - lse),)
 
 
+def _logsumexp_jvp(t, out, inputs, xp, *, axis, keepdims):
+    (a,) = inputs
+    lse = _unreduce(out, a.shape, axis, keepdims, xp)
+    return xp.sum(t[0] * xp.exp(a - lse), axis, keepdims)  # Σ t·softmax(a)
+
+
 LOGSUMEXP = defop(
-    "logsumexp", _logsumexp_forward, _logsumexp_vjp,
+    "logsumexp", _logsumexp_forward, _logsumexp_vjp, jvp=_logsumexp_jvp,
     math="logsumexp(a) = ln Σ eᵃ;  ∂/∂a = g·softmax(a)",
     expose=[parsed("logsumexp", _reduction_parse("logsumexp"), method=True)],
 )
@@ -306,6 +325,8 @@ SOFTMAX = defop(
     "softmax", _softmax_forward,
     lambda g, out, inputs, needs, xp, *, axis: (
         out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    jvp=lambda t, out, inputs, xp, *, axis: out * (t[0] - (t[0] * out).sum(axis=axis,
+                                                                             keepdims=True)),
     math="softmax(a)ᵢ = eᵃⁱ / Σ eᵃ;  ∂/∂a = s·(g − Σ g·s)",
     expose=[parsed("softmax", _axis_parse("softmax"), method=True,
                    on_arrays=lambda a, axis=-1: _softmax_forward(a, axis=axis))],
@@ -322,6 +343,8 @@ LOG_SOFTMAX = defop(
     "log_softmax", _log_softmax_forward,
     lambda g, out, inputs, needs, xp, *, axis: (
         g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
+    jvp=lambda t, out, inputs, xp, *, axis: t[0] - (xp.exp(out) * t[0]).sum(axis=axis,
+                                                                            keepdims=True),
     math="log_softmax(a) = a − logsumexp(a);  ∂/∂a = g − softmax(a)·Σ g",
     expose=[parsed("log_softmax", _axis_parse("log_softmax"), method=True)],
 )

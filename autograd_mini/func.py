@@ -1,0 +1,509 @@
+"""Function transforms: `grad(f)` is a function, as in HIPS autograd, JAX and torch.func.
+
+    from autograd_mini.func import grad, elementwise_grad, jacobian, hessian
+    d2f = grad(grad(f))                # nests to any depth
+    H = hessian(cost)(W)               # forward-over-reverse: jacfwd(jacrev(cost))
+
+Arguments may be arrays, Python floats, Tensors, or lists/tuples/dicts of them; results have
+the same structure, as arrays for array inputs (as HIPS returns) and as Tensors for Tensor
+inputs or whenever the result must stay differentiable (inside another transform, or when the
+function uses tensors that require grad, such as a network's parameters).
+
+Reverse mode is `am.grad(..., create_graph=True)` on the engine's one backward walk; forward
+mode carries tangents beside values (autograd_mini/forward.py) using each op's `jvp` rule.
+There is no `vmap`: it needs a batching rule per primitive, and a Python loop would only
+pretend. Batched input derivatives come from the structure instead: for a function applied
+row by row, `elementwise_grad` is one reverse pass and `laplacian` costs d passes for d input
+dimensions, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .autograd import grad as _engine_grad
+from .errors import AutogradError
+from .forward import ForwardLevel, forward_active
+from .grad_mode import STATE
+from .tensor import Tensor
+
+Argnums = int | Sequence[int]
+
+__all__ = ["elementwise_grad", "grad", "hessian", "hessian_vector_product", "hvp",
+           "jacfwd", "jacobian", "jacrev", "jvp", "laplacian", "value_and_grad", "vjp"]
+
+
+# ---- pytrees: lists, tuples and dicts of leaves ------------------------------------------------
+def _flatten(tree: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
+    """The leaves of a (nested) list/tuple/dict, and a function rebuilding it from new leaves."""
+    if isinstance(tree, (list, tuple)):
+        parts = [_flatten(item) for item in tree]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild_sequence(leaves: list[Any]) -> Any:
+            out, start = [], 0
+            for (_, rebuild), n in zip(parts, sizes):
+                out.append(rebuild(leaves[start:start + n]))
+                start += n
+            return type(tree)(out) if type(tree) in (list, tuple) else type(tree)(*out)
+
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild_sequence
+    if isinstance(tree, dict):
+        keys = list(tree)
+        parts = [_flatten(tree[k]) for k in keys]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild_dict(leaves: list[Any]) -> Any:
+            out, start = {}, 0
+            for k, (_, rebuild), n in zip(keys, parts, sizes):
+                out[k] = rebuild(leaves[start:start + n])
+                start += n
+            return out
+
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild_dict
+    return [tree], lambda leaves: leaves[0]
+
+
+# ---- how deep the transforms are nested in this thread ----------------------------------------
+class _Depth(threading.local):
+    def __init__(self) -> None:
+        self.n = 0
+
+
+_DEPTH = _Depth()
+
+
+class _Transform:
+    """Counts open transforms: an inner one must keep its results differentiable."""
+
+    def __enter__(self) -> bool:
+        # Transforms differentiate whatever the caller's grad mode (as torch.func does).
+        self.grad_was = STATE.grad_enabled
+        STATE.grad_enabled = True
+        _DEPTH.n += 1
+        return _DEPTH.n > 1 or forward_active()
+
+    def __exit__(self, *exc: Any) -> None:
+        _DEPTH.n -= 1
+        STATE.grad_enabled = self.grad_was
+
+
+# ---- arguments in, results out ----------------------------------------------------------------
+def _float_array(value: Any, where: str, position: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind != "f":
+        hint = " (write 1.0 instead of 1, or x.astype(float))" if array.dtype.kind in "biu" \
+            else ""
+        raise TypeError(
+            f"{where}: can only differentiate with respect to floating-point values, but "
+            f"{position} is {type(value).__name__} of dtype {array.dtype}{hint}"
+        )
+    return array
+
+
+# Every input node a transform made: once its transform returns, nobody outside can ask for
+# a derivative with respect to it, so it does not make a result "depend on parameters".
+# (keyed by id: a Tensor's == is elementwise, so it cannot sit in a WeakSet)
+_TRANSFORM_LEAVES: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
+
+
+class _Leaf:
+    """One differentiated input: the Tensor the function sees, and how to return results."""
+
+    __slots__ = ("tensor", "kind")
+
+    def __init__(self, value: Any, where: str, position: str, reverse: bool) -> None:
+        if isinstance(value, Tensor):
+            _float_array(value.data, where, position)
+            # A new node downstream of the caller's tensor: the inner derivative is taken with
+            # respect to this node only, so an outer transform that closes over the same
+            # tensor is not confused with this one; its own derivatives still flow through.
+            node = value.astype(value.dtype)
+            if reverse and not node.requires_grad:
+                node.requires_grad_(True)
+            self.tensor, self.kind = node, "tensor"
+        else:
+            array = _float_array(value, where, position)
+            self.tensor = Tensor(array, requires_grad=reverse)
+            self.kind = "scalar" if isinstance(value, (float, np.floating)) else "array"
+        _TRANSFORM_LEAVES[id(self.tensor)] = self.tensor
+
+    def export(self, result: Any, keep_tensor: bool) -> Any:
+        """A result shaped like this input: a Tensor, or an array (a float for a float)."""
+        if result is None:
+            result = np.zeros(self.tensor.shape, dtype=self.tensor.dtype)
+        return _export(result, self.kind, keep_tensor)
+
+
+def _export(result: Any, kind: str, keep_tensor: bool) -> Any:
+    if keep_tensor or kind == "tensor":
+        return result if isinstance(result, Tensor) else Tensor._make(np.asarray(result), False)
+    array = result.data if isinstance(result, Tensor) else np.asarray(result)
+    return array[()] if kind == "scalar" and array.ndim == 0 else array
+
+
+def _argnums(argnums: Argnums, argnum: int | None, where: str) -> tuple[tuple[int, ...], bool]:
+    """(positions, whether a single int was given)."""
+    if argnum is not None:
+        argnums = argnum
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        return (int(argnums),), True
+    if isinstance(argnums, (tuple, list)) and argnums and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in argnums):
+        return tuple(int(a) for a in argnums), False
+    raise TypeError(f"{where}: argnums must be an int or a non-empty tuple of ints, got "
+                    f"{argnums!r}")
+
+
+class _Inputs:
+    """The positional arguments with the differentiated ones replaced by fresh leaves."""
+
+    def __init__(self, args: tuple, argnums: tuple[int, ...], where: str,
+                 reverse: bool = True) -> None:
+        if any(not -len(args) <= a < len(args) for a in argnums):
+            raise ValueError(f"{where}: argnums {argnums} out of range for {len(args)} "
+                             "positional arguments")
+        self.args = list(args)
+        self.groups: list[tuple[list[_Leaf], Callable[[list[Any]], Any]]] = []
+        for a in argnums:
+            values, rebuild = _flatten(args[a])
+            leaves = [_Leaf(v, where, f"argument {a}", reverse) for v in values]
+            self.groups.append((leaves, rebuild))
+            self.args[a] = rebuild([leaf.tensor for leaf in leaves])
+
+    @property
+    def leaves(self) -> list[_Leaf]:
+        return [leaf for leaves, _ in self.groups for leaf in leaves]
+
+    def export(self, results: list[Any], keep_tensor: bool, single: bool) -> Any:
+        """Per-leaf results rebuilt into the arguments' structure (one per argnum)."""
+        out, start = [], 0
+        for leaves, rebuild in self.groups:
+            n = len(leaves)
+            out.append(rebuild([leaf.export(r, keep_tensor)
+                                for leaf, r in zip(leaves, results[start:start + n])]))
+            start += n
+        return out[0] if single else tuple(out)
+
+
+def _split_aux(out: Any, has_aux: bool, where: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{where}(has_aux=True): the function must return a pair (output, aux), "
+                        f"got {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _as_output(out: Any, where: str) -> Tensor:
+    if isinstance(out, Tensor):
+        return out
+    if isinstance(out, (list, tuple, dict)):  # np.asarray would turn Tensors into constants
+        raise TypeError(f"{where}: the function returned a {type(out).__name__}; return one "
+                        "Tensor (join several with am.stack or am.concatenate), or use "
+                        "has_aux=True to return (output, extra)")
+    try:
+        array = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: the function must return a Tensor or a number, got "
+                        f"{type(out).__name__}") from None
+    return Tensor._make(array, False)
+
+
+def _uses_other_grad_leaves(out: Tensor) -> bool:
+    """True when `out` depends on tensors that require grad besides transforms' inputs (a
+    network's parameters): the derivative must then stay differentiable for them."""
+    if not out.requires_grad:
+        return False
+    # A depth-first search that stops at the first such leaf (no sorting: only a yes or no).
+    seen: set[int] = set()
+    stack = [out]
+    while stack:
+        t = stack.pop()
+        if t._prim is None:
+            if _TRANSFORM_LEAVES.get(id(t)) is not t:
+                return True
+            continue
+        for parent in t._parents:
+            if parent._requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
+
+
+def _reverse(out: Tensor, leaves: list[_Leaf], cotangent: Any, create_graph: bool,
+             retain_graph: bool) -> list[Any]:
+    """One reverse pass: cotangent·∂out/∂leaf for each leaf (None where out does not depend)."""
+    if not out.requires_grad:
+        return [None] * len(leaves)
+    return list(_engine_grad(out, [leaf.tensor for leaf in leaves], grad_outputs=cotangent,
+                             create_graph=create_graph, retain_graph=retain_graph,
+                             allow_unused=True))
+
+
+# ---- reverse mode --------------------------------------------------------------------------------
+def _value_and_grad_call(fun: Callable, argnums: tuple[int, ...], single: bool, has_aux: bool,
+                         where: str, args: tuple, kwargs: dict, elementwise: bool) -> tuple:
+    with _Transform() as nested:
+        inputs = _Inputs(args, argnums, where)
+        leaves = inputs.leaves
+        out, aux = _split_aux(fun(*inputs.args, **kwargs), has_aux, where)
+        out = _as_output(out, where)
+        if not elementwise and out.size != 1:
+            raise AutogradError(
+                f"{where}: the function returned shape {out.shape}, but grad needs a scalar "
+                "output; use elementwise_grad (the gradient of its sum, one reverse pass) or "
+                "jacobian (every output's gradient)"
+            )
+        keep = nested or _given_requires_grad(args, argnums) or _uses_other_grad_leaves(out)
+        cotangent = np.ones(out.shape, dtype=out.dtype) if out.requires_grad else None
+        grads = _reverse(out, leaves, cotangent, create_graph=keep, retain_graph=keep)
+        result = inputs.export(grads, keep, single)
+        value = _export(out, "scalar" if out.ndim == 0 else "array", keep)
+        return value, result, aux
+
+
+def _given_requires_grad(args: tuple, argnums: tuple[int, ...]) -> bool:
+    """True when the caller passed a Tensor that requires grad (its result stays on the graph)."""
+    for a in argnums:
+        values, _ = _flatten(args[a])
+        if any(isinstance(v, Tensor) and v.requires_grad for v in values):
+            return True
+    return False
+
+
+def grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+         argnum: int | None = None) -> Callable:
+    """The gradient of a scalar function with respect to argument(s) `argnums` (HIPS also
+    spells it `argnum`). With has_aux, `fun` returns (output, aux) and so does the result."""
+    positions, single = _argnums(argnums, argnum, "grad")
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        _, result, aux = _value_and_grad_call(fun, positions, single, has_aux, "grad", args,
+                                              kwargs, elementwise=False)
+        return (result, aux) if has_aux else result
+
+    gradient.__name__ = f"grad_of_{getattr(fun, '__name__', 'function')}"
+    return gradient
+
+
+def value_and_grad(fun: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+                   argnum: int | None = None) -> Callable:
+    """Like `grad`, returning (value, gradient) from one forward and one reverse pass
+    (((value, aux), gradient) with has_aux, as JAX does)."""
+    positions, single = _argnums(argnums, argnum, "value_and_grad")
+
+    def both(*args: Any, **kwargs: Any) -> Any:
+        value, result, aux = _value_and_grad_call(fun, positions, single, has_aux,
+                                                  "value_and_grad", args, kwargs,
+                                                  elementwise=False)
+        return ((value, aux), result) if has_aux else (value, result)
+
+    return both
+
+
+def elementwise_grad(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None
+                     ) -> Callable:
+    """The gradient of sum(fun(x)): for a function applied elementwise (or row by row, each
+    row depending only on its own input row), each output's derivative, in one reverse pass."""
+    positions, single = _argnums(argnums, argnum, "elementwise_grad")
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        return _value_and_grad_call(fun, positions, single, False, "elementwise_grad", args,
+                                    kwargs, elementwise=True)[1]
+
+    return gradient
+
+
+def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """(fun(*primals), vjp_fn): vjp_fn(cotangent) returns cotangent·J for every primal (a
+    tuple, as JAX), and may be called repeatedly."""
+    with _Transform() as nested:
+        inputs = _Inputs(primals, tuple(range(len(primals))), "vjp")
+        out = _as_output(fun(*inputs.args), "vjp")
+    keep = nested or _given_requires_grad(primals, tuple(range(len(primals))))
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        with _Transform() as inner_nested:
+            cg = keep or inner_nested or isinstance(cotangent, Tensor) and cotangent.requires_grad
+            grads = _reverse(out, inputs.leaves, cotangent, create_graph=cg, retain_graph=True)
+            return inputs.export(grads, cg, single=False)
+
+    return _export(out, "array", keep), vjp_fn
+
+
+# ---- forward mode --------------------------------------------------------------------------------
+def _tangent_tensor(tangent: Any, leaf: _Leaf, where: str) -> Tensor:
+    if isinstance(tangent, Tensor):
+        t = tangent
+    else:
+        t = Tensor._make(np.asarray(tangent, dtype=leaf.tensor.dtype), False)
+    if t.shape != leaf.tensor.shape:
+        raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of shape "
+                         f"{leaf.tensor.shape}; they must match")
+    return t
+
+
+def _forward_pass(fun: Callable, args: tuple, argnums: tuple[int, ...], tangents: list[Any],
+                  where: str, kwargs: dict | None = None) -> tuple[Tensor, Any, _Inputs]:
+    """Run fun once with tangents seeded on the differentiated leaves: (out, tangent, inputs)."""
+    with ForwardLevel() as level:
+        inputs = _Inputs(args, argnums, where, reverse=False)
+        for leaf, t in zip(inputs.leaves, tangents):
+            level.set_tangent(leaf.tensor, _tangent_tensor(t, leaf, where))
+        out = _as_output(fun(*inputs.args, **(kwargs or {})), where)
+        tangent = level.tangent(out)
+    if tangent is None:
+        tangent = Tensor._make(np.zeros(out.shape, dtype=out.dtype), False)
+    return out, tangent, inputs
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """(fun(*primals), J·tangents) by forward mode: one pass, whatever the output size."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    flat_tangents = [t for tree in tangents for t in _flatten(tree)[0]]
+    with _Transform() as nested:
+        out, tangent, inputs = _forward_pass(fun, primals, tuple(range(len(primals))),
+                                             flat_tangents, "jvp")
+        if len(flat_tangents) != len(inputs.leaves):
+            raise ValueError("jvp: tangents must have the same structure as primals")
+        keep = nested or _given_requires_grad(primals, tuple(range(len(primals)))) or \
+            _uses_other_grad_leaves(out) or _uses_other_grad_leaves(tangent)
+        return _export(out, "array", keep), _export(tangent, "array", keep)
+
+
+# ---- Jacobians -----------------------------------------------------------------------------------
+def _assemble(blocks: list[Any], out_shape: tuple, in_shape: tuple, keep: bool,
+              columns: bool) -> Any:
+    """Rows (one per output element) or columns (one per input element) -> out + in shape."""
+    if not blocks:
+        return np.zeros(out_shape + in_shape)
+    if keep:
+        from .functional import stack
+
+        ts = [b if isinstance(b, Tensor) else Tensor._make(np.asarray(b), False) for b in blocks]
+        flat = [t.reshape(-1) for t in ts]
+        matrix = stack(flat, axis=1 if columns else 0)  # (out, in)
+        return matrix.reshape(out_shape + in_shape)
+    arrays = [np.asarray(b.data if isinstance(b, Tensor) else b).reshape(-1) for b in blocks]
+    return np.stack(arrays, axis=1 if columns else 0).reshape(out_shape + in_shape)
+
+
+def jacrev(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
+    """The Jacobian (shape out + in) by reverse mode: one backward pass per output element."""
+    positions, single = _argnums(argnums, argnum, "jacrev")
+
+    def jacobian_of(*args: Any, **kwargs: Any) -> Any:
+        with _Transform() as nested:
+            inputs = _Inputs(args, positions, "jacrev")
+            leaves = inputs.leaves
+            out = _as_output(fun(*inputs.args, **kwargs), "jacrev")
+            keep = nested or _given_requires_grad(args, positions) or \
+                _uses_other_grad_leaves(out)
+            rows: list[list[Any]] = [[] for _ in leaves]
+            for i in range(out.size):
+                seed = np.zeros(out.size, dtype=out.dtype)
+                seed[i] = 1.0
+                grads = _reverse(out, leaves, seed.reshape(out.shape), create_graph=keep,
+                                 retain_graph=True)
+                for r, g, leaf in zip(rows, grads, leaves):
+                    r.append(np.zeros(leaf.tensor.shape, dtype=leaf.tensor.dtype)
+                             if g is None else g)
+            blocks = [_assemble(r, out.shape, leaf.tensor.shape, keep, columns=False)
+                      for r, leaf in zip(rows, leaves)]
+            return inputs.export(blocks, keep, single)
+
+    return jacobian_of
+
+
+jacobian = jacrev
+
+
+def jacfwd(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
+    """The Jacobian (shape out + in) by forward mode: one forward pass per input element."""
+    positions, single = _argnums(argnums, argnum, "jacfwd")
+
+    def jacobian_of(*args: Any, **kwargs: Any) -> Any:
+        with _Transform() as nested:
+            shapes = [(np.shape(v.data if isinstance(v, Tensor) else v),
+                       v.dtype if isinstance(v, Tensor) else np.asarray(v).dtype)
+                      for a in positions for v in _flatten(args[a])[0]]
+            columns: list[list[Any]] = [[] for _ in shapes]
+            out_shape: tuple = ()
+            keep = nested or _given_requires_grad(args, positions)
+            inputs = None
+            for j, (shape, _) in enumerate(shapes):
+                size = int(np.prod(shape, dtype=np.int64))
+                for k in range(size):
+                    seeds = [np.zeros(s, dtype=d if np.dtype(d).kind == "f" else float)
+                             for s, d in shapes]
+                    seeds[j].reshape(-1)[k] = 1.0
+                    out, tangent, inputs = _forward_pass(fun, args, positions, seeds, "jacfwd",
+                                                         kwargs)
+                    out_shape = out.shape
+                    keep = keep or _uses_other_grad_leaves(tangent)
+                    columns[j].append(tangent)
+            if inputs is None:  # every input is empty: no pass needed for the values
+                inputs = _Inputs(args, positions, "jacfwd", reverse=False)
+                out_shape = _as_output(fun(*inputs.args, **kwargs), "jacfwd").shape
+            blocks = [_assemble(c, out_shape, shape, keep, columns=True)
+                      for c, (shape, _) in zip(columns, shapes)]
+            return inputs.export(blocks, keep, single)
+
+    return jacobian_of
+
+
+def hessian(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
+    """The Hessian, forward-over-reverse (jacfwd of jacrev): one reverse pass inside each of
+    n forward passes for n inputs."""
+    if argnum is not None:
+        argnums = argnum
+    return jacfwd(jacrev(fun, argnums), argnums)
+
+
+def hvp(fun: Callable, argnums: int = 0, *, argnum: int | None = None) -> Callable:
+    """H·v without forming H (HIPS's hessian_vector_product): `hvp(f)(*args, vector)` is one
+    forward-over-reverse pass."""
+    position = _argnums(argnums, argnum, "hvp")[0][0]
+    gradient = grad(fun, position)
+
+    def product(*args: Any) -> Any:
+        *primals, vector = args
+        primals = tuple(primals)
+
+        def along(x: Any) -> Any:
+            return gradient(*primals[:position], x, *primals[position + 1:])
+
+        return jvp(along, (primals[position],), (vector,))[1]
+
+    return product
+
+
+hessian_vector_product = hvp
+
+
+def laplacian(fun: Callable) -> Callable:
+    """Σᵢ ∂²f/∂xᵢ² at each row of x (N, d), for f applied row by row: (N, d) -> (N,) or
+    (N, 1). Costs d forward-over-reverse passes, whatever N (no loop over the points)."""
+    first = elementwise_grad(fun)
+
+    def lap(x: Any) -> Any:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(shape) != 2:
+            raise ValueError(f"laplacian: expected points of shape (N, d), got {shape}")
+        total = None
+        for i in range(shape[1]):
+            direction = np.zeros(shape)
+            direction[:, i] = 1.0
+            column = jvp(first, (x,), (direction,))[1][:, i]  # ∂²f/∂xᵢ² at every row
+            total = column if total is None else total + column
+        return total
+
+    return lap

@@ -1,0 +1,28 @@
+"""Smoke runs of the function-transform examples (20-21) with --quick."""
+
+from __future__ import annotations
+
+from test_examples import run_example
+
+
+def test_20_diffusion_network_approaches_the_analytic_solution() -> None:
+    result = run_example("20_diffusion_equation")
+    assert result["cost"][-1] < result["cost"][0] / 10
+    # The untrained trial (N = 0) is (1 − t) sin(πx), 0.67 away from e^{−π²t} sin(πx).
+    assert result["max_error"] < result["untrained_error"] / 3
+
+
+def test_21_forward_and_reverse_jacobians_agree() -> None:
+    rows = run_example("21_forward_vs_reverse_mode")["rows"]
+    assert [(r["n"], r["m"]) for r in rows] == [(1, 20), (5, 5), (20, 1)]
+    for r in rows:
+        assert r["shape"] == (r["m"], r["n"])
+        assert r["max_difference"] < 1e-12
+
+
+def test_22_ode_trial_solutions_learn_both_equations() -> None:
+    result = run_example("22_ode_trial_solutions")
+    for name in ("decay", "logistic"):
+        assert result[name]["final_cost"] < result[name]["start_cost"] / 10
+    assert result["logistic"]["error"] < 0.05
+    assert result["decay"]["error"] < 1.0  # of g(0) = 10, after 300 quick steps
