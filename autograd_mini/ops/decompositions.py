@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import apply, record
 from ..errors import ShapeError
+from ..forward import forward_active
 from ..grad_mode import STATE
 from ..registry import TENSOR_FUNCTIONS
 from ..tensor import Tensor
@@ -476,7 +477,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     if mode not in ("reduced", "complete", "r", "raw"):
         raise ValueError(f"qr: unknown mode {mode!r}; expected 'reduced', 'complete', 'r' or "
                          "'raw'")
-    tracked = t.requires_grad and STATE.grad_enabled
+    tracked = (t.requires_grad and STATE.grad_enabled) or forward_active()
     if mode == "raw" or (mode == "complete" and m > n):
         if tracked:
             raise ValueError(f"qr: mode={mode!r} on shape {t.shape} is not differentiable (the "

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import apply
 from ..errors import ShapeError
+from ..forward import forward_active
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .args import Axis, as_tensor, floating, normalize_axis, refuse_torch_keywords, single_axis
@@ -109,8 +110,9 @@ def sort(x: Any, axis: int | None = -1, kind: str | None = None, **torch_style: 
     permutation. `x.sort()` returns a new tensor (numpy's sorts in place)."""
     refuse_torch_keywords("sort", torch_style)
     t, a = _sort_axis(as_tensor(x, op="sort"), axis, kind, "sort")
-    if not (t.requires_grad and STATE.grad_enabled):  # no graph: numpy's sort, 3× faster
-        return Tensor._make(np.sort(t.data, axis=a, kind=kind), False)  # than argsort + take
+    if not (t.requires_grad and STATE.grad_enabled) and not forward_active():
+        # no graph and no tangents to carry: numpy's sort, 3× faster
+        return Tensor._make(np.sort(t.data, axis=a, kind=kind), False)  # than argsort+take
     order = np.argsort(t.data, axis=a, kind=kind)
     return apply(GATHER_ALONG_AXIS, (t,), {"index": order, "axis": a, "unique": True})
 
