@@ -117,3 +117,30 @@ def test_trace_returns_the_result_and_a_copy_of_the_calls() -> None:
     result, calls = trace(lambda v: scale(v) + 1.0, x)
     assert result.item() == pytest.approx(3.0)
     assert len(calls) == 1 and calls[0].owner is scale and calls[0].inputs == (x,)
+
+
+def test_overlapping_traces_in_two_threads_leave_no_recorder_on():
+    # Issue 12.12: one process-wide recorder let two overlapping traces in two threads leave
+    # recording on forever (every later module call leaked into it).
+    import threading
+
+    from autograd_mini import scope
+
+    inside, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with scope.recording_scopes():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    inside.wait(5)
+    with scope.recording_scopes() as mine:  # overlaps the other thread's block,
+        scope.record_call("owner", (), None)
+        release.set()  # which ends first
+        worker.join(5)
+    assert len(mine) == 1
+    assert not scope.is_recording()
+    scope.record_call("late", (), None)  # nothing records it
+    assert scope.current_calls() is None
