@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import deep_chain, mlp, mnist, moons, perop
+from . import deep_chain, lstm, mlp, mnist, moons, perop
 from .case import Case
 
 WORKLOADS: dict[str, ModuleType] = {
@@ -19,6 +19,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "moons": moons,
     "deep": deep_chain,
     "mnist": mnist,
+    "lstm": lstm,
 }
 DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist takes minutes: only with --only mnist
 
