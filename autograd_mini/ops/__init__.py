@@ -7,6 +7,18 @@ to tests/op_table.py (see CONTRIBUTING.md).
 """
 
 from ..registry import REGISTRY, Primitive
-from . import elementwise, linalg, losses, reductions, shape, trig  # noqa: F401  (declares ops)
+from . import (  # noqa: F401  (declares ops)
+    arrange,
+    decompositions,
+    elementwise,
+    joining,
+    linalg,
+    losses,
+    products,
+    reductions,
+    selection,
+    shape,
+    trig,
+)
 
 __all__ = ["REGISTRY", "Primitive"]
