@@ -8,7 +8,7 @@ PyTorch-familiar names, numpy vocabulary (`axis`), one sample per row, weights s
     loss.backward()
 """
 
-from . import data, delta, functional, init, optim, training, utils
+from . import data, delta, delta_rnn, functional, init, optim, training, utils
 from .activations import (
     ELU,
     GELU,
@@ -41,6 +41,7 @@ from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .monitor import GradientMonitor
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialization import SerializationError, load, save
 from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 from .training.saved_model import load_model
@@ -56,6 +57,7 @@ __all__ = [
     "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingDiverged",
     "TrainingInterrupted", "fit", "training", "delta_check", "functional", "init", "load",
     "load_model", "manual_seed", "optim", "save", "utils",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "delta_rnn",
 ]
 
 

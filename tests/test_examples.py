@@ -99,6 +99,16 @@ def test_07_lorenz_one_step_map_beats_persistence() -> None:
     assert errors[500] > errors[10]  # ... and drifting away later (chaos)
 
 
+def test_10_lstm_forecasts_lorenz_better_than_the_mlp() -> None:
+    result = run_example("11_lorenz_lstm")
+    r2, errors = result["r2_increment"], result["rollout_error"]
+    assert r2["LSTM"] > 0.95 and r2["MLP"] > 0.8
+    # The window of past states makes the LSTM's short rollouts clearly closer to the truth.
+    assert errors["LSTM"][10] < errors["MLP"][10] / 1.5
+    assert errors["LSTM"][50] < errors["MLP"][50]
+    assert errors["LSTM"][200] > errors["LSTM"][10]  # and chaos still wins in the end
+
+
 def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
     result = run_example("09_two_moons_classifier")
     assert result["train_accuracy"] >= 0.97

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import deep_chain, lenet, mlp, mnist, moons, pde, perop
+from . import deep_chain, lenet, lstm, mlp, mnist, moons, pde, perop
 from .case import Case
 
 WORKLOADS: dict[str, ModuleType] = {
@@ -20,6 +20,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "deep": deep_chain,
     "mnist": mnist,
     "lenet": lenet,
+    "lstm": lstm,
     "pde": pde,
 }
 DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist takes minutes: only with --only mnist
