@@ -203,3 +203,22 @@ def test_non_differentiable_helpers_run_on_values() -> None:
     assert np.allclose(t, [3.0, 1.0, 2.0])
     mask = np.isnan(t)
     assert isinstance(mask, am.Tensor) and not mask.requires_grad
+
+
+def test_linalg_compositions_match_numpy_and_differentiate() -> None:
+    a = numpy.array([[2.0, 0.5], [0.3, 1.5]])
+    t = am.tensor(a, requires_grad=True)
+    for n in (0, 1, 3, -2):
+        numpy.testing.assert_allclose(np.linalg.matrix_power(a, n),
+                                      numpy.linalg.matrix_power(a, n))
+        if n >= 0:
+            out = np.linalg.matrix_power(t, n)
+            numpy.testing.assert_allclose(out.detach().data, numpy.linalg.matrix_power(a, n))
+    cube = np.linalg.matrix_power(t, 3)
+    (g,) = am.grad(np.sum(cube), t)
+    numeric = central_differences(lambda m: numpy.sum(numpy.linalg.matrix_power(m, 3)), a)
+    numpy.testing.assert_allclose(g.data, numeric, rtol=1e-6)
+    chain = np.linalg.multi_dot([t, a, t])
+    numpy.testing.assert_allclose(chain.detach().data, a @ a @ a)
+    assert np.linalg.matrix_rank(t) == 2
+    assert np.linalg.LinAlgError is numpy.linalg.LinAlgError

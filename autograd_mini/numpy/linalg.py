@@ -1,8 +1,9 @@
 """`autograd_mini.numpy.linalg`: numpy.linalg's names, differentiable where declared.
 
-inv, solve, det, slogdet, cholesky, eigh, svd, qr, pinv, lstsq and norm come from the ops
-(`registry.TENSOR_FUNCTIONS`, looked up when first used); eigvalsh, matrix_power and
-multi_dot are built from them; matrix_rank has no gradient. Other names raise.
+A numpy.linalg name declared by the ops (inv, solve, det, slogdet, cholesky, eigh, svd, qr,
+pinv, lstsq, norm, ... in `registry.TENSOR_FUNCTIONS`, looked up when first used) is that op;
+eigvalsh, matrix_power and multi_dot are otherwise built from matmul/eigh/inv; matrix_rank has
+no gradient. Other names raise AttributeError.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ from typing import Any
 
 import numpy
 
-from ..registry import TENSOR_FUNCTIONS
+from ..registry import PUBLIC, TENSOR_FUNCTIONS
 from .names import holds_tensor, not_covered, on_values
 
 LinAlgError = numpy.linalg.LinAlgError
-
-DECLARED = ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "svd", "qr", "pinv",
-            "lstsq", "norm")
 
 
 def _op(name: str) -> Any:
@@ -27,14 +25,14 @@ def _op(name: str) -> Any:
     return fn
 
 
-def eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 - numpy's name
+def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 - numpy's name
     """numpy.linalg.eigvalsh: the eigenvalues of eigh (differentiable where eigh is)."""
     if not holds_tensor((a,)):
         return numpy.linalg.eigvalsh(a, UPLO=UPLO)
     return _op("eigh")(a, UPLO=UPLO)[0]
 
 
-def matrix_power(a: Any, n: int) -> Any:
+def _matrix_power(a: Any, n: int) -> Any:
     """numpy.linalg.matrix_power by repeated squaring with matmul (inv for n < 0)."""
     if not holds_tensor((a,)):
         return numpy.linalg.matrix_power(a, n)
@@ -57,7 +55,7 @@ def matrix_power(a: Any, n: int) -> Any:
     return result
 
 
-def multi_dot(arrays: Any) -> Any:
+def _multi_dot(arrays: Any) -> Any:
     """numpy.linalg.multi_dot: matmul left to right (1-d ends as in numpy.dot)."""
     if not holds_tensor(arrays):
         return numpy.linalg.multi_dot(arrays)
@@ -70,22 +68,22 @@ def multi_dot(arrays: Any) -> Any:
     return result
 
 
-matrix_rank = on_values("matrix_rank", numpy.linalg.matrix_rank)
-
-COMPOSED = {"eigvalsh": eigvalsh, "matrix_power": matrix_power, "multi_dot": multi_dot,
-            "matrix_rank": matrix_rank, "LinAlgError": LinAlgError}
+# Built from other ops, used when no op of that name is declared.
+COMPOSED = {"eigvalsh": _eigvalsh, "matrix_power": _matrix_power, "multi_dot": _multi_dot,
+            "matrix_rank": on_values("matrix_rank", numpy.linalg.matrix_rank)}
+for _name, _fn in COMPOSED.items():
+    _fn.__name__ = _fn.__qualname__ = _name
 
 
 def resolve(name: str) -> Any:
     """The function `numpy.linalg.<name>` means here, or AttributeError if not covered."""
-    if name in COMPOSED:
-        return COMPOSED[name]
-    if name in DECLARED:
+    fn = TENSOR_FUNCTIONS.get(name)
+    if fn is not None and name in PUBLIC and hasattr(numpy.linalg, name):
         from . import dual  # the same plain-values-give-ndarrays rule as the namespace
 
-        fn = TENSOR_FUNCTIONS.get(name)
-        if fn is not None:
-            return dual(name, fn, getattr(numpy.linalg, name))
+        return dual(name, fn, getattr(numpy.linalg, name))
+    if name in COMPOSED:
+        return COMPOSED[name]
     raise AttributeError(not_covered(name, "numpy.linalg"))
 
 
@@ -98,4 +96,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*COMPOSED, *(n for n in DECLARED if n in TENSOR_FUNCTIONS)})
+    declared = (n for n in PUBLIC if hasattr(numpy.linalg, n) and not n.startswith("_"))
+    return sorted({*COMPOSED, *declared, "LinAlgError"})
