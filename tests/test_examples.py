@@ -99,6 +99,20 @@ def test_07_lorenz_one_step_map_beats_persistence() -> None:
     assert errors[500] > errors[10]  # ... and drifting away later (chaos)
 
 
+def test_10_spring_chain_forces_from_numpy_code() -> None:
+    result = run_example("10_spring_chain_forces")
+    # autograd's −∇E equals the hand-derived forces to round-off, for forces of order 1 N.
+    assert result["force_error"] < 1e-12 * max(result["force_scale"], 1.0)
+    assert result["force_scale"] > 0.1
+    # The same numpy-style energy on plain arrays gives numpy's value.
+    assert result["plain_energy"] == pytest.approx(result["energy"], rel=1e-14)
+    # Relaxed: no net force, and the chain sags symmetrically.
+    assert result["residual_force"] < 1e-9
+    assert result["sag"] > 0.1 and result["asymmetry"] < 1e-9
+    # Verlet with correct forces conserves energy to O(dt²) (a wrong force drifts by O(1)).
+    assert result["energy_drift"] < 1e-2
+
+
 def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
     result = run_example("09_two_moons_classifier")
     assert result["train_accuracy"] >= 0.97
