@@ -3,6 +3,9 @@ gradients (am.grad) agree with central differences of the same code run on plain
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy
 import pytest
 
@@ -222,3 +225,18 @@ def test_linalg_compositions_match_numpy_and_differentiate() -> None:
     numpy.testing.assert_allclose(chain.detach().data, a @ a @ a)
     assert np.linalg.matrix_rank(t) == 2
     assert np.linalg.LinAlgError is numpy.linalg.LinAlgError
+
+
+def test_readme_list_of_uncovered_functions_is_true() -> None:
+    """Every name the README's "numpy code" section says is not covered raises (so the list
+    cannot go stale when an op is added: the test then asks for the README to be updated)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    bullet = text[text.index("- **Not covered**"):text.index("- **Real numpy on a Tensor**")]
+    names = re.findall(r"`([\w.]+)`", bullet)
+    assert len(names) > 20
+    for name in names:
+        if name == "t.detach()":
+            continue
+        namespace, attribute = (np.linalg, name.split(".")[-1]) if "." in name else (np, name)
+        with pytest.raises(AttributeError, match="not covered"):
+            getattr(namespace, attribute)
