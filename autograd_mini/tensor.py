@@ -124,15 +124,19 @@ class Tensor(Node):
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy's ufuncs on Tensors (`np.sin(t)`, `ndarray * t`) run autograd_mini's op."""
-        from .numpy.protocols import dispatch_ufunc  # the ops are declared by then
-
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+        if method == "__call__" and not kwargs:  # fast path for ufuncs already dispatched once
+            fn = UFUNC_FUNCTIONS.get(ufunc)
+            if fn is not None:
+                for value in inputs:
+                    if type(value) not in PLAIN_OPERANDS:
+                        break
+                else:
+                    return fn(*inputs)
+        return (PROTOCOLS or _load_protocols()).dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         """numpy's functions on Tensors (`np.dot(t, W)`, `np.mean(t)`) run autograd_mini's."""
-        from .numpy.protocols import dispatch_function
-
-        return dispatch_function(func, types, args, kwargs)
+        return (PROTOCOLS or _load_protocols()).dispatch_function(func, types, args, kwargs)
 
     def _silent_detach_error(self, what: str) -> AutogradError:
         return AutogradError(
@@ -297,6 +301,23 @@ class Tensor(Node):
         np.copyto(self.data, source.data if isinstance(source, Tensor) else source)
         self._mark_changed()
         return self
+
+
+# autograd_mini/numpy/protocols.py, imported on the first numpy call on a Tensor (the ops it
+# dispatches to are declared after this module); kept here so each call skips the import.
+PROTOCOLS: Any = None
+# ufunc -> autograd_mini's function, filled by the protocols as ufuncs are first dispatched:
+# `ndarray * t` then costs numpy's override check and one dict lookup more than `t * ndarray`.
+UFUNC_FUNCTIONS: dict[Any, Any] = {}
+PLAIN_OPERANDS = frozenset({Tensor, np.ndarray, float, int})  # never another library's override
+
+
+def _load_protocols() -> Any:
+    global PROTOCOLS
+    from .numpy import protocols
+
+    PROTOCOLS = protocols
+    return protocols
 
 
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -12,7 +12,7 @@ import numpy
 
 from ..grad_mode import STATE
 from ..registry import TENSOR_FUNCTIONS
-from ..tensor import Tensor
+from ..tensor import UFUNC_FUNCTIONS, Tensor
 from . import linalg, resolve
 from .names import not_covered, unwrap
 
@@ -23,9 +23,23 @@ _ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {}  # numpy function -> ours (found ones only)
 
 
+_PLAIN_TYPES = frozenset({Tensor, numpy.ndarray, float, int, bool, list, tuple})
+
+
 def _foreign(types: Any) -> bool:
     """A type that is neither a Tensor nor an ndarray: let it (or numpy) decide."""
     return any(not issubclass(t, (Tensor, numpy.ndarray)) for t in types)
+
+
+def _foreign_operand(inputs: tuple) -> bool:
+    """An operand of another library with its own ufunc override (it gets its turn)."""
+    for v in inputs:
+        kind = type(v)
+        if kind in _PLAIN_TYPES or issubclass(kind, (Tensor, numpy.ndarray, numpy.generic)):
+            continue
+        if getattr(kind, "__array_ufunc__", None) is not None:
+            return True
+    return False
 
 
 def _requires_grad(values: Any) -> bool:
@@ -35,7 +49,7 @@ def _requires_grad(values: Any) -> bool:
 
 def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     """`Tensor.__array_ufunc__`: numpy's ufunc as autograd_mini's function of that name."""
-    if _foreign(type(v) for v in inputs if hasattr(v, "__array_ufunc__")):
+    if _foreign_operand(inputs):
         return NotImplemented
     name = ufunc.__name__
     if "out" in kwargs:  # `array += t`: numpy would write into an array, cutting the graph
@@ -52,6 +66,7 @@ def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict)
         fn = None if kwargs else _resolved(name)
         if fn is None:
             raise TypeError(_unsupported(f"numpy.{name}", name, kwargs))
+        UFUNC_FUNCTIONS[ufunc] = getattr(fn, "__wrapped__", fn)  # Tensor.__array_ufunc__'s
         return fn(*inputs)
     table = {"reduce": _REDUCE, "accumulate": _ACCUMULATE}.get(method, {})
     target = table.get(name)
