@@ -240,3 +240,12 @@ def test_readme_list_of_uncovered_functions_is_true() -> None:
         namespace, attribute = (np.linalg, name.split(".")[-1]) if "." in name else (np, name)
         with pytest.raises(AttributeError, match="not covered"):
             getattr(namespace, attribute)
+
+
+def test_numpy_keyword_names_are_accepted() -> None:
+    t = am.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    clipped = np.clip(t, a_min=0.0, a_max=1.0)
+    numpy.testing.assert_array_equal(clipped.detach().data, [0.0, 0.5, 1.0])
+    assert isinstance(numpy.clip(t, a_min=0.0, a_max=1.0), am.Tensor)  # through the protocol
+    chosen = np.where(numpy.array([True, False, True]), x=t, y=0.0)
+    numpy.testing.assert_array_equal(chosen.detach().data, [-1.0, 0.0, 2.0])

@@ -28,6 +28,7 @@ from . import linalg as linalg  # numpy.linalg's names
 from .creation import CREATION
 from .names import (
     ALIASES,
+    KEYWORDS,
     NON_DIFFERENTIABLE,
     UTILITIES,
     differentiable,
@@ -50,8 +51,12 @@ globals().update({name: value for name, value in vars(numpy).items()
 def dual(name: str, tensor_fn: Callable[..., Any], numpy_fn: Callable[..., Any] | None
          ) -> Callable[..., Any]:
     """Tensors in: autograd_mini's function. Plain values in: numpy's (HIPS autograd's rule)."""
+    renames = KEYWORDS.get(name)
+
     def function(*args: Any, **kwargs: Any) -> Any:
         if holds_tensor(args) or holds_tensor(kwargs.values()):
+            if renames and kwargs:
+                kwargs = {renames.get(k, k): v for k, v in kwargs.items()}
             return tensor_fn(*args, **kwargs)
         if numpy_fn is not None:
             return numpy_fn(*args, **kwargs)

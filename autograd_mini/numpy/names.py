@@ -25,6 +25,12 @@ ALIASES: dict[str, str] = {
     "power": "pow", "negative": "neg", "absolute": "abs", "amax": "max", "amin": "min",
 }
 
+# numpy's keyword names where autograd_mini's differ (`np.clip(x, a_min=0, a_max=1)`).
+KEYWORDS: dict[str, dict[str, str]] = {
+    "clip": {"a_min": "min", "a_max": "max"},
+    "where": {"x": "a", "y": "b"},
+}
+
 # numpy functions whose result has no gradient (metadata, indices, booleans): they run on the
 # arrays; an array result from Tensor arguments comes back as a Tensor without grad.
 NON_DIFFERENTIABLE: frozenset[str] = frozenset({
