@@ -96,3 +96,17 @@ def test_comparisons_with_an_array_on_the_left_stay_tensors() -> None:
     for out in (np.zeros(3) < t, np.greater(t, 0.0)):
         assert isinstance(out, am.Tensor) and not out.requires_grad
         assert out.data.tolist() == [True, False, True]
+
+
+def test_library_reads_gradients_that_require_grad_by_value(capsys) -> None:
+    """After backward(create_graph=True), `.grad` requires grad: the drawings and the
+    optimizers read its values (`.data`) instead of tripping the conversion rule."""
+    nn = pytest.importorskip("nn")
+    x = nn.Parameter(np.array([1.0, 2.0]))
+    loss = (x ** 3).sum()
+    loss.backward(create_graph=True)
+    assert x.grad.requires_grad
+    am.print_graph(loss)
+    assert "[3, 12]" in capsys.readouterr().out  # ∂loss/∂x = 3x²
+    nn.optim.SGD([x], lr=0.1, momentum=0.9).step()
+    np.testing.assert_allclose(x.data, [0.7, 0.8])
