@@ -249,3 +249,17 @@ def test_numpy_keyword_names_are_accepted() -> None:
     assert isinstance(numpy.clip(t, a_min=0.0, a_max=1.0), am.Tensor)  # through the protocol
     chosen = np.where(numpy.array([True, False, True]), x=t, y=0.0)
     numpy.testing.assert_array_equal(chosen.detach().data, [-1.0, 0.0, 2.0])
+
+
+def test_every_declared_numpy_name_is_the_declared_function() -> None:
+    """Each public op whose name numpy also has is reachable as np.<name>, on Tensors."""
+    from autograd_mini.registry import PUBLIC
+
+    shared = [name for name in PUBLIC if hasattr(numpy, name)]
+    assert {"sin", "exp", "sum", "mean", "matmul", "concatenate", "where"} <= set(shared)
+    for name in shared:
+        assert getattr(np, name).__wrapped__ is TENSOR_FUNCTIONS[name], name
+    for numpy_name, ours in (("multiply", "mul"), ("subtract", "sub"), ("divide", "div"),
+                             ("power", "pow"), ("negative", "neg"), ("absolute", "abs")):
+        declared = TENSOR_FUNCTIONS.get(numpy_name, TENSOR_FUNCTIONS[ours])  # numpy's name wins
+        assert getattr(np, numpy_name).__wrapped__ is declared
