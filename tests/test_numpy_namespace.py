@@ -263,3 +263,12 @@ def test_every_declared_numpy_name_is_the_declared_function() -> None:
                              ("power", "pow"), ("negative", "neg"), ("absolute", "abs")):
         declared = TENSOR_FUNCTIONS.get(numpy_name, TENSOR_FUNCTIONS[ours])  # numpy's name wins
         assert getattr(np, numpy_name).__wrapped__ is declared
+
+
+def test_star_import_gives_numpy_names_only() -> None:
+    namespace: dict = {}
+    exec("from autograd_mini.numpy import *", namespace)  # noqa: S102 - a fixed import line
+    wanted = {"sin", "sum", "zeros", "linspace", "pi", "float32", "linalg", "random"}
+    assert wanted <= set(namespace)
+    assert not {"dual", "resolve", "sys", "Any", "numpy"} & set(namespace)
+    assert namespace["sum"](am.tensor([1.0, 2.0])).item() == 3.0

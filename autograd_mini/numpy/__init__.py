@@ -44,8 +44,9 @@ pi, e, inf, nan, newaxis, euler_gamma = (numpy.pi, numpy.e, numpy.inf, numpy.nan
                                          numpy.newaxis, numpy.euler_gamma)
 
 # dtypes and scalar types (float32, float64, int64, bool_, ...) are numpy's own.
-globals().update({name: value for name, value in vars(numpy).items()
-                  if isinstance(value, type) and issubclass(value, numpy.generic)})
+DTYPES = {name: value for name, value in vars(numpy).items()
+          if isinstance(value, type) and issubclass(value, numpy.generic)}
+globals().update(DTYPES)
 
 
 def dual(name: str, tensor_fn: Callable[..., Any], numpy_fn: Callable[..., Any] | None
@@ -93,7 +94,13 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    names = {n for n in globals() if not n.startswith("_")}
-    names.update(PUBLIC, (a for a, b in ALIASES.items() if b in TENSOR_FUNCTIONS),
-                 (n for n in NON_DIFFERENTIABLE if hasattr(numpy, n)), UTILITIES)
+    """numpy's names this namespace covers (functions are resolved when first used)."""
+    names = {"pi", "e", "inf", "nan", "newaxis", "euler_gamma", "linalg", "random", *CREATION,
+             *DTYPES, *UTILITIES}
+    names.update(n for n in PUBLIC if not n.startswith("_"))
+    names.update(a for a, b in ALIASES.items() if b in TENSOR_FUNCTIONS)
+    names.update(n for n in NON_DIFFERENTIABLE if hasattr(numpy, n))
     return sorted(names)
+
+
+__all__ = __dir__()  # `from autograd_mini.numpy import *`: numpy's names, not the helpers above
