@@ -261,9 +261,13 @@ def run_backward(
                 a, b = parents
                 if a._version[0] > clock or b._version[0] > clock or tensor._version[0] > clock:
                     _raise_mutated(tensor, prim, parents, clock)
-                grads = prim.vjp(g, tensor.data, (a.data, b.data),
-                                 (a._requires_grad, b._requires_grad), NUMPY_MODE,
-                                 **tensor._params)
+                if tensor._params:
+                    grads = prim.vjp(g, tensor.data, (a.data, b.data),
+                                     (a._requires_grad, b._requires_grad), NUMPY_MODE,
+                                     **tensor._params)
+                else:  # + − × ÷: a call without ** (an empty ** costs about 40 ns per node)
+                    grads = prim.vjp(g, tensor.data, (a.data, b.data),
+                                     (a._requires_grad, b._requires_grad), NUMPY_MODE)
             elif len(parents) == 1:
                 a = parents[0]
                 if a._version[0] > clock or tensor._version[0] > clock:

@@ -131,16 +131,25 @@ def _grads_or_zeros(out: Tensor, wanted: list[Tensor], seed: np.ndarray) -> list
     return [np.zeros(w.size) if g is None else g.data.reshape(-1) for g, w in zip(grads, wanted)]
 
 
+def _worse(current: float, value: float) -> float:
+    """The larger error, where NaN counts as the largest (Python's max(0.0, nan) is 0.0)."""
+    return value if np.isnan(value) or value > current else current
+
+
 def _compare(analytical, numerical, atol, rtol, mode, labels) -> GradcheckResult:
     mismatches: list[tuple[float, Mismatch]] = []
     max_abs = max_rel = 0.0
     for (input_index, shape), a, n in zip(labels, analytical, numerical):
-        diff = np.abs(a - n)
+        with np.errstate(invalid="ignore"):  # inf − inf is NaN: judged below, not warned about
+            diff = np.abs(a - n)
         if diff.size == 0:
             continue
-        max_abs = max(max_abs, float(diff.max()))
-        max_rel = max(max_rel, float((diff / np.maximum(np.abs(n), 1e-12)).max()))
-        bad = diff > atol + rtol * np.abs(n)
+        max_abs = _worse(max_abs, float(diff.max()))
+        max_rel = _worse(max_rel, float((diff / np.maximum(np.abs(n), 1e-12)).max()))
+        # Written so that NaN fails: a NaN or infinite derivative agrees with the other one
+        # only when both are the same infinity (`diff > tol` is False for NaN).
+        agree = (diff <= atol + rtol * np.abs(n)) | ((a == n) & np.isinf(a))
+        bad = ~agree
         for out_k, elem in zip(*np.nonzero(bad)):
             where: tuple[int, ...] | str = (
                 tuple(int(i) for i in np.unravel_index(elem, shape)) if shape is not None
@@ -300,4 +309,7 @@ def taylor_test(
     ratios = [a / b if b > floor else float("inf") for a, b in zip(remainders, remainders[1:])]
     informative = [r for r, b in zip(ratios, remainders[1:]) if b > floor]
     ok = all(3.0 <= r <= 5.5 for r in informative[-3:]) if informative else True
+    # A NaN or infinite gradient (or value) never passes: NaN remainders would otherwise
+    # fall out of `informative` and leave nothing to judge.
+    ok = ok and bool(np.isfinite([slope, f0, *remainders]).all())
     return TaylorResult(steps, remainders, ratios, ok)

@@ -96,7 +96,10 @@ class Node:
             self._version = [0]
         return self._version
 
-    def _mark_changed(self) -> None:
-        """Record an in-place change: every alias of this memory sees the new version."""
+    def bump_version(self) -> None:
+        """Record an in-place change of this tensor's values (every alias of its memory sees
+        the new version), so a graph recorded earlier that needs them is refused at backward.
+        Call it after writing into `.data` directly, as optimizers do; the in-place methods
+        (`+=`, `copy_`, `x[i] = v`, ...) call it themselves."""
         CLOCK.tick += 1
         self._own_version()[0] = CLOCK.tick

@@ -268,7 +268,7 @@ class Tensor(Node):
                 )
             other = other.data
         ufunc(self.data, other, out=self.data)
-        self._mark_changed()
+        self.bump_version()
         return self
 
     def __iadd__(self, other: ArrayLike) -> Tensor:
@@ -286,20 +286,20 @@ class Tensor(Node):
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.data[...] = 0
-        self._mark_changed()
+        self.bump_version()
         return self
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = value
-        self._mark_changed()
+        self.bump_version()
         return self
 
     def copy_(self, source: ArrayLike) -> Tensor:
         """Overwrite the values in place with `source` (broadcast); bumps the version."""
         self._check_inplace("copy_")
         np.copyto(self.data, source.data if isinstance(source, Tensor) else source)
-        self._mark_changed()
+        self.bump_version()
         return self
 
 

@@ -211,7 +211,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     if not records:
         self._check_inplace("__setitem__")
         self.data[index] = value.data if isinstance(value, Tensor) else value
-        self._mark_changed()
+        self.bump_version()
         return
     if self._prim is None and self._requires_grad:
         raise AutogradError(
@@ -229,7 +229,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         before._tick, before._freed = self._tick, self._freed
     value = as_tensor(value, self, "__setitem__")
     self.data[index] = value.data  # the same memory, so views of x see the change
-    self._mark_changed()
+    self.bump_version()
     out = apply(SETITEM, (before, value), {"index": index})  # recorded after the change
     self._requires_grad = True
     self._prim, self._params, self._parents = out._prim, out._params, out._parents

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..training.history import write_text_atomic
 from .errors import EXIT_OK, CommandError, UsageError
 from .loading import _load_data
 
@@ -89,7 +88,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = Path(args.out)
     data = _npy_bytes(predictions) if out.suffix == ".npy" else text.encode("utf-8")
     try:
-        _write_atomic(out, data)
+        write_text_atomic(out, data)
     except OSError as error:
         raise CommandError(f"--out {out}: cannot write: {error.strerror or error}") from None
     print(f"wrote {len(predictions)} predictions to {out}", file=sys.stderr)
@@ -100,20 +99,6 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """A temporary file beside `path`, fsynced, renamed over it: the old file or the new one."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temp, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

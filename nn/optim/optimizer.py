@@ -148,7 +148,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self._init_state(p.data, group)
                 self._update(p.data, grad, state, group)
-                p._mark_changed()
+                p.bump_version()
         return loss
 
     def _init_state(self, param: np.ndarray, group: ParamGroup) -> dict[str, Any]:

@@ -29,13 +29,15 @@ def _json_value(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, fsync it and rename it over `path`."""
+def write_text_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
+    """Write `text` (str as UTF-8, or bytes) to a temporary file beside `path`, fsync it and
+    rename it over `path`: a crash leaves the old file or the new one, never a partial one."""
     target = Path(path)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with open(temp, "w", encoding="utf-8") as file:
-            file.write(text)
+        with open(temp, "wb") as file:
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, target)

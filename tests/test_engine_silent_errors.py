@@ -1,0 +1,192 @@
+"""Engine defects that gave silently wrong numbers (issue 12), one class per block: each test
+failed on c9ec650 and names the class it pins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import AutogradError
+
+
+# ---- class: an in-place change through an alias of a recorded value -----------------------------
+def _recorded_product():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    x = am.tensor([3.0, 4.0])
+    return w, x, (w * x).sum()
+
+
+ALIASES = {
+    "slice view": lambda x: x[:],
+    "transpose view": lambda x: x.T,
+    "reshape view": lambda x: x.reshape(2, 1),
+    "tensor(x) sharing the array": lambda x: am.tensor(x),
+    "detach": lambda x: x.detach(),
+}
+
+
+@pytest.mark.parametrize("alias", ALIASES.values(), ids=ALIASES.keys())
+def test_an_in_place_change_through_any_alias_is_caught(alias):
+    w, x, y = _recorded_product()
+    v = alias(x)
+    v += 1.0
+    with pytest.raises(AutogradError, match="modified in place"):
+        y.backward()
+
+
+def test_an_alias_taken_and_changed_under_no_grad_is_caught():
+    w, x, y = _recorded_product()
+    with am.no_grad():
+        v = x[:1]
+        v *= 3.0
+    with pytest.raises(AutogradError, match="modified in place"):
+        y.backward()
+
+
+def test_changing_the_base_is_caught_through_a_recorded_view():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    x = am.tensor([3.0, 4.0])
+    v = x[:]  # the view is what the product records
+    y = (w * v).sum()
+    x += 1.0
+    with pytest.raises(AutogradError, match="modified in place"):
+        y.backward()
+
+
+def test_a_copy_is_not_an_alias():
+    w, x, y = _recorded_product()
+    c = x * 1.0  # a new array
+    c += 1.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+
+
+# ---- class: assignment that copied a value and dropped its gradient -----------------------------
+def test_setitem_records_the_assignment_so_the_value_keeps_its_gradient():
+    y = am.tensor([2.0, 5.0], requires_grad=True)
+    x = am.tensor(np.zeros(4))
+    x[1:3] = y * 3.0
+    assert x.requires_grad and not x.is_leaf
+    (x * am.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+    np.testing.assert_allclose(y.grad, [30.0, 300.0])
+
+
+def test_setitem_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    a0 = np.arange(6.0).reshape(2, 3)
+    b0 = np.array([0.5, -1.5, 2.0])
+    a, b = am.tensor(a0, requires_grad=True), am.tensor(b0, requires_grad=True)
+    x = a * 2.0
+    x[1] = b.exp()
+    (x * x).sum().backward()
+    ta = torch.tensor(a0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    tx = ta * 2.0
+    tx[1] = tb.exp()
+    (tx * tx).sum().backward()
+    np.testing.assert_allclose(a.grad, ta.grad.numpy())
+    np.testing.assert_allclose(b.grad, tb.grad.numpy())
+
+
+def test_setitem_into_a_leaf_that_requires_grad_is_refused_with_the_fix():
+    x = am.tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(AutogradError, match="no_grad|where"):
+        x[0] = am.tensor(1.0, requires_grad=True)
+
+
+def test_setitem_of_constants_stays_a_plain_write():
+    x = am.tensor(np.zeros(3))
+    x[1] = 5.0
+    assert x.is_leaf and not x.requires_grad
+    np.testing.assert_array_equal(x.data, [0.0, 5.0, 0.0])
+
+
+# ---- class: an attribute assignment that bypassed the method's checks ---------------------------
+def test_requires_grad_assignment_on_a_non_leaf_is_refused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(AutogradError, match="leaf"):
+        y.requires_grad = False
+    assert y.requires_grad
+
+
+def test_requires_grad_assignment_on_integers_is_refused():
+    t = am.tensor(np.array([2, 3]), dtype=np.int64)
+    with pytest.raises(TypeError, match="int64"):
+        t.requires_grad = True
+
+
+# ---- class: checks that passed on NaN (comparisons that are False for NaN) ----------------------
+def _nan_gradient_op():
+    from autograd_mini.engine import apply
+    from autograd_mini.registry import Primitive
+
+    prim = Primitive("nan_grad", np.sin, lambda g, out, inputs, needs, xp: (g * np.nan,),
+                     None, "nan_grad(a);  ∂/∂a = NaN (broken on purpose)")
+    return lambda x: apply(prim, (x,), {})
+
+
+@pytest.mark.parametrize("mode", ["full", "projection"])
+def test_gradcheck_fails_on_a_nan_gradient_and_says_where(mode):
+    x = am.tensor([0.3, 0.7], requires_grad=True)
+    result = am.gradcheck(_nan_gradient_op(), [x], mode=mode, raise_exception=False)
+    assert not result.ok
+    assert np.isnan(result.max_abs_error)
+    assert "nan" in str(result).lower()
+
+
+def test_taylor_test_fails_on_a_nan_gradient():
+    fn = _nan_gradient_op()
+    x = am.tensor([0.3, 0.7], requires_grad=True)
+    assert not am.taylor_test(lambda x: fn(x).sum(), [x]).ok
+
+
+# ---- class: numerics (cancellation, NaN spreading) ----------------------------------------------
+def test_elu_gradient_tail_does_not_cancel_in_float32():
+    x = am.tensor(np.array([-20.0], dtype=np.float32), requires_grad=True)
+    am.elu(x).sum().backward()
+    np.testing.assert_allclose(x.grad, [np.exp(-20.0)], rtol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_a_nan_inside_max_routes_the_gradient_to_the_nan_only(op):
+    # PyTorch: the NaN is the extremum, so it alone gets the gradient (was NaN everywhere).
+    x = am.tensor([1.0, np.nan, 3.0], requires_grad=True)
+    getattr(x, op)().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+
+
+# ---- class: advice that leads to a silently wrong second derivative -----------------------------
+def test_differentiating_through_a_gradient_computed_without_create_graph_says_create_graph():
+    x = am.tensor([0.5, 1.5], requires_grad=True)
+    u = (x * x * x).sum()
+    (g,) = am.grad(u, x)  # no create_graph: g is a constant, and u's graph is freed
+    with pytest.raises(AutogradError, match="create_graph=True"):
+        (g.sum() + u).backward()
+
+
+# ---- class: ops refusing inputs numpy and PyTorch accept ----------------------------------------
+def test_an_empty_list_index_gives_an_empty_result_and_gradient():
+    x = am.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0, 2)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("op", [am.softmax, am.log_softmax, am.logsumexp])
+def test_softmax_family_on_integer_tensors_computes_in_float64(op):
+    t = am.tensor(np.array([[1, 2, 3]]), dtype=np.int64)
+    np.testing.assert_allclose(op(t).data, op(am.tensor([[1.0, 2.0, 3.0]])).data)
+
+
+def test_a_huge_float_label_is_named_in_the_error():
+    z = am.tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"1e\+20"):
+        am.cross_entropy(z, np.array([0.0, 1e20]))
+
+
+def test_comparison_with_none_says_what_was_given():
+    with pytest.raises(TypeError, match="comparison <: .*NoneType"):
+        _ = am.tensor([1.0]) < None
