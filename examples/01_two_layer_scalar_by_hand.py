@@ -1,3 +1,4 @@
+# %%
 """01 - The lecture's two-layer scalar network, differentiated four ways.
 
 One input x, one hidden unit, one output, sigmoid everywhere:
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +38,20 @@ PARAMETER_NAMES = ("w1", "b1", "w2", "b2")
 DEFAULT_POINT = {"x": 1.5, "y": 0.2, "w1": 0.8, "b1": -0.3, "w2": -2.0, "b2": 0.4}
 
 
+# %%
 def sigmoid(t: float) -> float:
     """σ(t) = 1 / (1 + e^(−t))."""
     return 1.0 / (1.0 + math.exp(-t))
 
 
+# %%
 def cost(x: float, y: float, w1: float, b1: float, w2: float, b2: float) -> float:
     """C = ½(σ(w2·σ(w1·x + b1) + b2) − y)², the forward pass in plain floats."""
     y_hat = sigmoid(w2 * sigmoid(w1 * x + b1) + b2)
     return 0.5 * (y_hat - y) ** 2
 
 
+# %%
 def by_hand(x: float, y: float, w1: float, b1: float, w2: float, b2: float) -> dict[str, float]:
     """The forward pass and the four partial derivatives, one chain-rule factor at a time."""
     z1 = w1 * x + b1
@@ -70,6 +75,7 @@ def by_hand(x: float, y: float, w1: float, b1: float, w2: float, b2: float) -> d
     }
 
 
+# %%
 def wrong_dC_dw1(x: float, y: float, w1: float, b1: float, w2: float, b2: float) -> float:
     """The misprinted formula (ŷ − y)·σ'(z2)·σ'(z1)·x: it forgets the factor w2."""
     a1 = sigmoid(w1 * x + b1)
@@ -77,6 +83,7 @@ def wrong_dC_dw1(x: float, y: float, w1: float, b1: float, w2: float, b2: float)
     return (y_hat - y) * y_hat * (1.0 - y_hat) * a1 * (1.0 - a1) * x
 
 
+# %%
 def by_autograd(x: float, y: float, **params: float) -> dict[str, float]:
     """The same network as a recorded graph of am Tensors; one backward() gives all four."""
     leaves = {name: am.tensor(params[name], requires_grad=True) for name in PARAMETER_NAMES}
@@ -87,6 +94,7 @@ def by_autograd(x: float, y: float, **params: float) -> dict[str, float]:
     return {name: float(leaf.grad) for name, leaf in leaves.items()}
 
 
+# %%
 def by_delta_equations(x: float, y: float, **params: float) -> dict[str, float]:
     """The matrix-form delta equations of nn.delta on 1x1 matrices (one sample, one unit)."""
     result = delta.backward(
@@ -105,6 +113,7 @@ def by_delta_equations(x: float, y: float, **params: float) -> dict[str, float]:
     }
 
 
+# %%
 def by_finite_differences(x: float, y: float, h: float = 1e-6, **params: float) -> dict[str, float]:
     """Central differences (C(p + h) − C(p − h)) / 2h, error O(h²) plus rounding ~1e-10."""
     grads = {}
@@ -116,6 +125,7 @@ def by_finite_differences(x: float, y: float, h: float = 1e-6, **params: float) 
     return grads
 
 
+# %%
 def draw_point(seed: int | None) -> dict[str, float]:
     """The default point, or a random one from `seed` (|w2 − 1| kept > 0.5 so w2 matters)."""
     if seed is None:
@@ -128,6 +138,7 @@ def draw_point(seed: int | None) -> dict[str, float]:
     return point
 
 
+# %%
 def save_plot(
     directory: Path, point: dict[str, float], slope: float, wrong_slope: float
 ) -> Path | None:
@@ -151,6 +162,7 @@ def save_plot(
     return save_figure(fig, directory / "01_cost_vs_w1.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the forward pass, the four partials four ways, and the misprinted ∂C/∂w1."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -231,5 +243,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/01_two_layer_scalar_by_hand.py [--seed N] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

@@ -1,3 +1,4 @@
+# %%
 """02 - Universal approximation: one hidden layer, more units, smaller error.
 
 The universal approximation theorem (Cybenko 1989, Hornik 1991) says a network with a single
@@ -21,6 +22,7 @@ Run:  python examples/02_universal_approximation.py [--quick] [--plot DIR]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from nn.training import PlotUnavailable, new_figure, save_figure
 DIM = 3
 
 
+# %%
 def make_model(width: int, seed: int) -> nn.Sequential:
     """3 -> width (tanh) -> 1, float64, PyTorch-style uniform initialisation from `seed`."""
     rng = np.random.default_rng(seed)
@@ -44,6 +47,7 @@ def make_model(width: int, seed: int) -> nn.Sequential:
     )
 
 
+# %%
 def rmse(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     """Root-mean-square error √(mean (ŷ − y)²) without recording a graph."""
     with am.no_grad():
@@ -51,6 +55,7 @@ def rmse(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(np.mean(residual**2)))
 
 
+# %%
 def train(
     model: nn.Module, X: np.ndarray, y: np.ndarray, epochs: int, lr: float, seed: int
 ) -> None:
@@ -70,6 +75,7 @@ def train(
             schedule.step()
 
 
+# %%
 def save_plot(
     directory: Path, models: dict[int, nn.Module], centre: float, scale: float
 ) -> Path | None:
@@ -92,6 +98,7 @@ def save_plot(
     return save_figure(fig, directory / "02_universal_approximation.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train one network per width and print the test error against the number of units."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,5 +160,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {"rows": rows, "test_rmse": [r["test_rmse"] for r in rows], "widths": widths}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/02_universal_approximation.py [--quick] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

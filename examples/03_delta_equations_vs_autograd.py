@@ -1,3 +1,4 @@
+# %%
 """03 - The four back-propagation equations against the autograd engine, layer by layer.
 
 The lecture derives back-propagation as four equations. With z^l = a^{l-1} W^l + b^l and
@@ -20,6 +21,7 @@ Run:  python examples/03_delta_equations_vs_autograd.py [--quick] [--batch N] [-
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ HIDDEN_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.ELU)
 REGRESSION_ACTIVATIONS = (nn.Tanh, nn.LeakyReLU, nn.Sigmoid, nn.ELU)
 
 
+# %%
 def build(
     widths: list[int], activations: tuple[type[nn.Module], ...], rng: np.random.Generator
 ) -> nn.Sequential:
@@ -44,12 +47,14 @@ def build(
     return nn.Sequential(*layers)
 
 
+# %%
 def weights_of(model: nn.Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The (W^l, b^l) arrays of the Linear layers in order."""
     linears = [m for m in model if isinstance(m, nn.Linear)]
     return [m.weight.data for m in linears], [m.bias.data for m in linears]
 
 
+# %%
 def buggy_first_delta(
     X: np.ndarray, y: np.ndarray, model: nn.Sequential, names: list[str], loss: str
 ) -> np.ndarray:
@@ -63,6 +68,7 @@ def buggy_first_delta(
     return d
 
 
+# %%
 def check(
     title: str, model: nn.Sequential, X: np.ndarray, y: np.ndarray, loss: str
 ) -> nn.DeltaCheckReport:
@@ -75,6 +81,7 @@ def check(
     return report
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Cross-check a classifier (softmax cross-entropy) and a regressor (½Σ squared error)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -130,5 +137,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell:
+# `python examples/03_delta_equations_vs_autograd.py [--quick] [--batch N] [--seed N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

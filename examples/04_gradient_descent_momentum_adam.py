@@ -1,3 +1,4 @@
+# %%
 """04 - Gradient descent, momentum and Adam on a curved valley and on the digits.
 
 All three optimizers walk downhill along the gradient g = ∇C(θ); they differ in how a step is
@@ -21,6 +22,7 @@ Run:  python examples/04_gradient_descent_momentum_adam.py [--quick] [--steps N]
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -44,12 +46,14 @@ DIGITS_OPTIMIZERS: dict[str, Factory] = {
 }
 
 
+# %%
 def rosenbrock(p: am.Tensor) -> am.Tensor:
     """C(x, y) = (1 − x)² + 100 (y − x²)²; minimum 0 at (1, 1)."""
     x, y = p[0], p[1]
     return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
 
 
+# %%
 def descend(make: Factory, steps: int, tol: float = 1e-6) -> dict[str, Any]:
     """Minimise Rosenbrock from (−1.5, 2); record C and the first step with C < tol."""
     point = nn.Parameter(np.array([-1.5, 2.0]))
@@ -65,6 +69,7 @@ def descend(make: Factory, steps: int, tol: float = 1e-6) -> dict[str, Any]:
     return {"costs": costs, "final_point": point.data.copy(), "steps_to_tol": reached}
 
 
+# %%
 def train_digits(make: Factory, epochs: int, seed: int) -> list[float]:
     """64 -> 64 -> 10 ReLU net on the digits; mean training loss after each epoch."""
     X, y = nn.data.load_digits()
@@ -86,6 +91,7 @@ def train_digits(make: Factory, epochs: int, seed: int) -> list[float]:
     return losses
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Compare the three update rules on Rosenbrock's valley and on a digits classifier."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -137,5 +143,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell:
+# `python examples/04_gradient_descent_momentum_adam.py [--quick] [--steps N] [--epochs N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

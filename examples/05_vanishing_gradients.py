@@ -1,3 +1,4 @@
+# %%
 """05 - Vanishing gradients in a deep sigmoid network, and the fix (Glorot & Bengio, 2010).
 
 Back-propagation multiplies the error by one factor per layer on its way to the input:
@@ -25,6 +26,7 @@ Run:  python examples/05_vanishing_gradients.py [--quick] [--epochs N] [--plot D
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ CONFIGS: list[tuple[str, type[nn.Module], str]] = [
 ]
 
 
+# %%
 def build(
     activation: type[nn.Module], init: str, depth: int, width: int, seed: int
 ) -> nn.Sequential:
@@ -66,12 +69,14 @@ def build(
     return nn.Sequential(*layers)
 
 
+# %%
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     """Fraction of samples whose largest logit is the true class."""
     with am.no_grad():
         return float(np.mean(model(X).data.argmax(axis=1) == y))
 
 
+# %%
 def run_config(
     activation: type[nn.Module], init: str, data: tuple[np.ndarray, ...], args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -113,6 +118,7 @@ def run_config(
     }
 
 
+# %%
 def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | None:
     """‖∂C/∂W^l‖ against layer l, log scale, one line per configuration (needs matplotlib)."""
     try:
@@ -131,6 +137,7 @@ def save_plot(directory: Path, results: dict[str, dict[str, Any]]) -> Path | Non
     return save_figure(fig, directory / "05_gradient_norms.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Compare per-layer gradient norms, monitor findings and accuracy of four deep MLPs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -203,5 +210,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/05_vanishing_gradients.py [--quick] [--epochs N] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

@@ -1,3 +1,4 @@
+# %%
 """06 - Choosing hyperparameters the honest way: search on validation data, test once.
 
 Training fits the weights W, b; the hyperparameters (learning rate, layer widths, activation,
@@ -21,6 +22,7 @@ Run:  python examples/06_hyperparameter_search.py [--quick] [--random N] [--epoc
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
@@ -37,6 +39,7 @@ GRID: dict[str, list[Any]] = {
 QUICK_GRID: dict[str, list[Any]] = {"lr": [1e-3, 1e-2], "hidden": [[32]], "activation": ["relu"]}
 
 
+# %%
 def final_test(config: dict[str, Any], dataset: recipes.Dataset) -> dict[str, float]:
     """Retrain `config` on train + validation and score it once on the test split."""
     X = np.concatenate([dataset.X_train, dataset.X_val])
@@ -47,6 +50,7 @@ def final_test(config: dict[str, Any], dataset: recipes.Dataset) -> dict[str, fl
     return trainer.evaluate(dataset.X_test, dataset.y_test)
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Grid (or random) search on the digits' validation split; test the winner once."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,5 +120,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/06_hyperparameter_search.py [--quick] [--random N] [--epochs N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

@@ -1,3 +1,4 @@
+# %%
 """07 - Learning the Lorenz system's one-step map with an MLP (regression on physics data).
 
 The Lorenz system (σ = 10, ρ = 28, β = 8/3) is a three-variable model of convection:
@@ -23,6 +24,7 @@ Run:  python examples/07_lorenz_regression.py [--quick] [--epochs N] [--plot DIR
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from nn.training import PlotUnavailable, new_figure, save_figure
 HORIZONS = (10, 50, 100, 200, 500)  # rollout lengths in steps (×dt = 0.01 time units)
 
 
+# %%
 def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """R² = 1 − SS_res / SS_tot, pooled over all outputs (each output about its own mean)."""
     ss_res = np.sum((y_true - y_pred) ** 2)
@@ -43,6 +46,7 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(1.0 - ss_res / ss_tot)
 
 
+# %%
 class StepModel:
     """x_t -> x_{t+1} = x_t + scale_Δ · MLP((x_t − mean) / std); the MLP sees unit-sized data."""
 
@@ -68,6 +72,7 @@ class StepModel:
         return np.stack(states)
 
 
+# %%
 def make_net(hidden: int, seed: int) -> nn.Sequential:
     """3 -> hidden -> hidden -> 3 with tanh, float64."""
     rng = np.random.default_rng(seed)
@@ -80,6 +85,7 @@ def make_net(hidden: int, seed: int) -> nn.Sequential:
     )
 
 
+# %%
 def train(model: StepModel, X: np.ndarray, deltas: np.ndarray, args: argparse.Namespace) -> float:
     """Adam on the mean squared error of the normalised increment; returns the last loss."""
     targets = deltas / model.delta_scale  # (n, 3), unit-sized
@@ -107,6 +113,7 @@ def train(model: StepModel, X: np.ndarray, deltas: np.ndarray, args: argparse.Na
     return loss_value
 
 
+# %%
 def save_plot(directory: Path, truth: np.ndarray, rollout: np.ndarray) -> Path | None:
     """x(t) of one true trajectory and of the free-running network (needs matplotlib)."""
     try:
@@ -126,6 +133,7 @@ def save_plot(directory: Path, truth: np.ndarray, rollout: np.ndarray) -> Path |
     return save_figure(fig, directory / "07_lorenz_rollout.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train on one trajectory, score R² on another, and measure free-running rollout error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -196,5 +204,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/07_lorenz_regression.py [--quick] [--epochs N] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

@@ -1,3 +1,4 @@
+# %%
 """08 - MNIST with two hidden layers: 98% test accuracy on a CPU (the lecture's claim).
 
 The lecture states that a plain feed-forward network with two hidden layers classifies the
@@ -41,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEVELOPMENT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"  # used only if it exists
 
 
+# %%
 def data_dir(option: str | None) -> Path | None:
     """--data-dir, else $AUTOGRAD_MINI_DATA, else a development checkout's data, else None."""
     if option:
@@ -50,6 +52,7 @@ def data_dir(option: str | None) -> Path | None:
     return DEVELOPMENT_DATA_DIR if DEVELOPMENT_DATA_DIR.is_dir() else None
 
 
+# %%
 def missing_data_message(reason: str) -> str:
     """What is missing and how to get it, naming only places the user chose."""
     return (
@@ -61,6 +64,7 @@ def missing_data_message(reason: str) -> str:
     )
 
 
+# %%
 def train_autograd_mini(
     config: dict[str, Any], dataset: recipes.Dataset, quiet: bool
 ) -> tuple[nn.Module, dict[str, Any]]:
@@ -76,6 +80,7 @@ def train_autograd_mini(
     return model, {"test_accuracy": test["accuracy"], "train_seconds": seconds}
 
 
+# %%
 def train_torch(
     config: dict[str, Any],
     dataset: recipes.Dataset,
@@ -126,6 +131,7 @@ def train_torch(
     return {"test_accuracy": accuracy, "train_seconds": seconds, "threads": torch.get_num_threads()}
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the CLI's MNIST recipe; print test accuracy and wall time (and PyTorch's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -209,5 +215,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/08_mnist.py [--quick] [--torch] [--data-dir DIR] [--epochs N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    sys.exit(1 if "error" in main() else 0)
+    result = main(ARGS)
+    if "error" in result and "ipykernel" not in sys.modules:
+        sys.exit(1)  # a script says so in its exit status

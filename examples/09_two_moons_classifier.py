@@ -1,3 +1,4 @@
+# %%
 """09 - Two moons with a max-margin (hinge) loss: micrograd's demo, batched.
 
 Andrej Karpathy's micrograd trains a 2-16-16-1 ReLU network on two interleaved half moons,
@@ -19,6 +20,7 @@ Run:  python examples/09_two_moons_classifier.py [--quick] [--plot DIR]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from nn.training import PlotUnavailable, new_figure, save_figure
 ALPHA = 1e-4  # L2 penalty
 
 
+# %%
 def make_model(seed: int) -> nn.Sequential:
     """2 -> 16 -> 16 -> 1 with ReLU, float64 (micrograd's MLP(2, [16, 16, 1]))."""
     rng = np.random.default_rng(seed)
@@ -44,6 +47,7 @@ def make_model(seed: int) -> nn.Sequential:
     )
 
 
+# %%
 def hinge_loss(model: nn.Sequential, X: np.ndarray, y_pm: np.ndarray) -> am.Tensor:
     """mean(relu(1 − y·s(x))) + α Σ‖W‖², with y in {−1, +1} shaped (n, 1)."""
     scores = model(X)  # (n, 1)
@@ -52,6 +56,7 @@ def hinge_loss(model: nn.Sequential, X: np.ndarray, y_pm: np.ndarray) -> am.Tens
     return data_loss + ALPHA * penalty
 
 
+# %%
 def accuracy(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> float:
     """Share of points where sign(s(x)) matches the label (y in {0, 1})."""
     with am.no_grad():
@@ -59,6 +64,7 @@ def accuracy(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((scores > 0) == (y == 1)))
 
 
+# %%
 def ascii_regions(model: nn.Sequential, X: np.ndarray, y: np.ndarray, cols: int = 64) -> str:
     """Decision regions as text: '.' where s(x) < 0, ':' where s(x) > 0; points as o and x."""
     (x0, y0), (x1, y1) = X.min(axis=0) - 0.3, X.max(axis=0) + 0.3
@@ -75,6 +81,7 @@ def ascii_regions(model: nn.Sequential, X: np.ndarray, y: np.ndarray, cols: int 
     return "\n".join("".join(row) for row in canvas)
 
 
+# %%
 def save_plot(directory: Path, model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> Path | None:
     """Filled decision regions with the training points (needs matplotlib)."""
     try:
@@ -93,6 +100,7 @@ def save_plot(directory: Path, model: nn.Sequential, X: np.ndarray, y: np.ndarra
     return save_figure(fig, directory / "09_two_moons.png")
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the 2-16-16-1 hinge-loss classifier and report train and fresh-sample accuracy."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,5 +152,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/09_two_moons_classifier.py [--quick] [--plot DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

@@ -1,3 +1,4 @@
+# %%
 """10 - Forces from an energy written in plain numpy: a hanging chain of springs.
 
 A physicist writes the potential energy of a system in numpy and wants the forces F = −∇E.
@@ -25,6 +26,7 @@ Run:  python examples/10_spring_chain_forces.py [--quick] [--masses N] [--seed N
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import numpy
@@ -35,7 +37,14 @@ import autograd_mini.numpy as np  # the only line that differs from plain numpy 
 K, REST, MASS, G = 50.0, 0.25, 0.1, 9.81  # stiffness N/m, rest length m, mass kg, gravity m/s²
 
 
-# ---- the physics, in plain numpy style ---------------------------------------------------------
+
+# %% [markdown]
+# ## The physics, in plain numpy style
+#
+# Nothing below knows about autograd: these functions run on plain arrays (giving numpy's
+# results) and on Tensors (recording the graph) alike.
+
+# %%
 def chain_points(positions, span):
     """The free masses (n, 2) with the two pinned ends (0, 0) and (span, 0) added."""
     left = np.array([[0.0, 0.0]])
@@ -53,6 +62,7 @@ def potential_energy(positions, span):
     return springs + gravity
 
 
+# %%
 def analytic_forces(positions, span):
     """F_i = T_i u_i − T_{i−1} u_{i−1} − m g ŷ, derived by hand (plain numpy arrays)."""
     points = numpy.concatenate([[[0.0, 0.0]], positions, [[span, 0.0]]])
@@ -64,7 +74,13 @@ def analytic_forces(positions, span):
     return forces
 
 
-# ---- autograd does the calculus ---------------------------------------------------------------
+
+# %% [markdown]
+# ## Autograd does the calculus
+#
+# F = −∇E is one `am.grad` call; relaxing to rest and integrating the motion only use it.
+
+# %%
 def autograd_forces(positions: numpy.ndarray, span: float) -> tuple[numpy.ndarray, float]:
     """F = −∇E by reverse mode, and E itself."""
     p = am.tensor(positions, requires_grad=True)
@@ -81,6 +97,7 @@ def relax(positions: numpy.ndarray, span: float, steps: int, lr: float) -> numpy
     return positions
 
 
+# %%
 def swing(positions: numpy.ndarray, span: float, steps: int, dt: float) -> list[float]:
     """Velocity Verlet from rest; returns the total energy at each step."""
     velocity = numpy.zeros_like(positions)
@@ -95,6 +112,7 @@ def swing(positions: numpy.ndarray, span: float, steps: int, dt: float) -> list[
     return totals
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Check autograd forces against the hand-derived ones, relax the chain, let it swing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -140,5 +158,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "asymmetry": symmetric, "energy_drift": drift}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/10_spring_chain_forces.py [--quick] [--masses N] [--seed N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

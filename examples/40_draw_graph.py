@@ -1,3 +1,4 @@
+# %%
 """40 - The lecture's two-layer scalar network, drawn with values, gradients and local rules.
 
     z1 = w1·x + b1,   h = σ(z1),   z2 = w2·h + b2,   y = σ(z2),   C = ½(y − t)²
@@ -22,6 +23,7 @@ Run:  python examples/40_draw_graph.py [--out DIR]     (needs graphviz: the Pyth
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from autograd_mini.viz import draw_graph, print_graph, replay_backward, save_gra
 POINT = {"x": 1.5, "t": 0.2, "w1": 0.8, "b1": -0.3, "w2": -2.0, "b2": 0.4}
 
 
+# %%
 def network(point: dict[str, float]) -> tuple[am.Tensor, dict[str, am.Tensor]]:
     """Build C for the given point; return C and every named tensor (for the labels)."""
     x, t = am.tensor(point["x"]), am.tensor(point["t"])  # data: constants
@@ -47,6 +50,7 @@ def network(point: dict[str, float]) -> tuple[am.Tensor, dict[str, am.Tensor]]:
     return C, dict(locals())
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the tape, draw the graph (PNG, SVG) and write the backward replay (HTML)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,8 +75,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"wrote {path}")
     print("∂C/∂w1 = {w1:.6g}, ∂C/∂b1 = {b1:.6g}, ∂C/∂w2 = {w2:.6g}, ∂C/∂b2 = {b2:.6g}"
           .format(**grads))
-    return {"png": png, "svg": svg, "html": page, "grads": grads, "source": dot.source}
+    return {"png": png, "svg": svg, "html": page, "grads": grads, "source": dot.source, "dot": dot}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/40_draw_graph.py [--out DIR]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)
+
+# %% [markdown]
+# In a notebook the drawing also appears inline: a graphviz object displays itself as SVG.
+
+# %%
+if __name__ == "__main__" and "ipykernel" in sys.modules:
+    from IPython.display import display
+
+    display(result["dot"])

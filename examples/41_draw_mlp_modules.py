@@ -1,3 +1,4 @@
+# %%
 """41 - A 784-256-128-10 MLP drawn by module: clusters, collapsed boxes, vanishing gradients.
 
 `trace` runs the forward pass while nn.Module calls are recorded, so the drawing can group the
@@ -19,6 +20,7 @@ Run:  python examples/41_draw_mlp_modules.py [--out DIR] [--batch N]
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ import nn
 from autograd_mini.viz import draw_graph, save_graph, trace
 
 
+# %%
 def mlp(sizes: list[int], activation: type, rng: np.random.Generator) -> Any:
     """Linear layers of the given sizes with an activation between them."""
     layers: list[Any] = []
@@ -39,6 +42,7 @@ def mlp(sizes: list[int], activation: type, rng: np.random.Generator) -> Any:
     return nn.Sequential(*layers)
 
 
+# %%
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Draw the MLP expanded and collapsed, and a deep sigmoid MLP collapsed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,5 +82,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "collapsed": collapsed.source, "vanishing": vanishing.source}
 
 
+# %% [markdown]
+# ## Run
+#
+# From a shell: `python examples/41_draw_mlp_modules.py [--out DIR] [--batch N]`.
+# In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
+# the cells; `result` holds what `main` returns.
+
+# %% tags=["parameters"]
+ARGS: list[str] = sys.argv[1:] if "ipykernel" not in sys.modules else []
+
+# %%
 if __name__ == "__main__":
-    main()
+    result = main(ARGS)

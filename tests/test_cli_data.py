@@ -17,6 +17,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.hardening("files/mnist-empty")
 @pytest.mark.parametrize(("n_train", "n_test", "message"), [
     (0, 50, "train-images-idx3-ubyte and .* are well-formed but hold no images"),
     (50, 0, "t10k-images-idx3-ubyte and .* are well-formed but hold no images"),
@@ -32,6 +33,7 @@ def test_mnist_files_with_an_empty_split_are_a_clear_error(tmp_path, capsys, n_t
     assert re.search(r"error: cannot train on these mnist files: .*" + message, err), err
 
 
+@pytest.mark.hardening("files/wrong-dataset")
 @pytest.mark.parametrize(("asked", "files"), [("fashion-mnist", "mnist"),
                                              ("mnist", "fashion-mnist")])
 def test_the_other_data_sets_files_are_refused_not_trained_on(tmp_path, capsys, asked, files):

@@ -104,6 +104,7 @@ def test_evaluate_a_regression_model_with_targets_in_their_own_file(tmp_path, ca
     assert out.startswith(f"R² {metrics['test_r2']:.5f}, MSE ")
 
 
+@pytest.mark.hardening("cli/predict-bad-inputs")
 @pytest.mark.parametrize(("make", "argv", "message"), [
     (lambda d: np.save(d / "x.npy", np.zeros((3, 5))), ["predict", "{d}/x.npy"],
      "x.npy has 5 columns; the model expects 64 features per row (64 columns)"),
@@ -124,6 +125,7 @@ def test_bad_inputs_name_the_file_and_what_was_expected(tmp_path, capsys, digits
     assert code in (1, 2) and message in err and "Traceback" not in err
 
 
+@pytest.mark.hardening("cli/predict-bad-inputs")
 def test_a_model_file_that_is_not_a_model_is_a_clear_error(tmp_path, capsys):
     nn.save({"weights": np.ones(3)}, tmp_path / "other.npz")
     code, _, err = _run(capsys, "predict", "--model", str(tmp_path / "other.npz"), "x.csv")

@@ -1,23 +1,29 @@
-"""Interrupted CLI runs, for real: kill -9 mid-epoch and Ctrl-C, then --resume.
+"""Interrupted CLI runs, for real: kill -9 mid-epoch (once, and four times at random moments)
+and Ctrl-C, then --resume; and --resume from damaged checkpoints.
 
-Each test runs `python -m nn.cli train` as a subprocess on a tiny spirals problem with a
-checkpoint after every optimizer step (and Dropout, so generator state matters), and compares
-the final weights with an uninterrupted run bit for bit.
+Each interruption runs `python -m nn.cli train` as a subprocess on a tiny spirals problem with
+a checkpoint after every optimizer step (and Dropout, so generator state matters), and compares
+the final weights with one uninterrupted run bit for bit.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 from subprocess_env import cli_env
 
+from nn import cli
 from nn.serialization import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,3 +126,122 @@ def test_resume_with_different_options_is_refused(tmp_path):
     code = cli.main(["train", "--data", "spirals", "--out", str(out), "--resume", "--threads",
                      "2"])
     assert code == 2
+
+
+# ---- one run killed again and again, at random moments --------------------------------------
+STEPS = 3 * 85  # spirals: 680 training samples in batches of 8, three epochs
+
+
+@pytest.fixture
+def fast_dir(tmp_path):
+    """A fresh directory on tmpfs where available (fsync per step checkpoint is cheap there)."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        path = shm / f"autograd-mini-test-{uuid.uuid4().hex}"
+        path.mkdir()
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path
+
+
+def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(_command(out, *extra), text=True, env=cli_env(), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _step_of(out: Path) -> int:
+    """The step recorded by the current checkpoint; -1 when there is none yet."""
+    try:
+        return int(load(out / "last.npz")["step"])
+    except FileNotFoundError:
+        return -1
+
+
+@pytest.mark.hardening("faults/repeated-sigkill")
+def test_repeated_sigkill_at_random_moments_always_resumes_to_the_same_weights(
+        fast_dir, reference):
+    seed = random.SystemRandom().randrange(2**32)
+    rng = random.Random(seed)
+    out = fast_dir / "run"
+    seen = -1
+    kills = []
+    for kill in range(4):
+        resume = ("--resume",) if kill else ()
+        process = _start(out, "--checkpoint-every", "1", *resume)
+        if kill == 3:  # the last kill lands while the resume starts up or reads the checkpoint
+            time.sleep(rng.uniform(0.0, 0.2))
+        else:  # the others wait for a random later step, then a random moment within it
+            target = min(seen + rng.randint(5, 40), STEPS - 20)
+            deadline = time.monotonic() + 60
+            while _step_of(out) < target and process.poll() is None:
+                assert time.monotonic() < deadline, f"no progress (seed {seed})"
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.02))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+        assert process.returncode == -signal.SIGKILL, f"finished before kill {kill} ({seed})"
+        step = _step_of(out)  # the checkpoint is intact: it loads, and never goes backwards
+        assert step >= seen, f"kill {kill}: checkpoint went back from {seen} to {step} ({seed})"
+        kills.append(step)
+        seen = step
+    assert len({*kills}) >= 3, f"kills at steps {kills} (seed {seed})"
+    process = _start(out, "--resume")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert f"resuming from {out / 'last.npz'}: {seen} steps" in stderr
+    final = _final_weights(out)
+    assert final.keys() == reference.keys()
+    for key in final:
+        assert np.array_equal(final[key], reference[key]), f"{key} differs (seed {seed})"
+    leftovers = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert all(name.startswith(".last.npz.") for name in leftovers)  # only a killed write's
+
+
+# ---- damaged checkpoints: exit 1 naming the file ---------------------------------------------
+SMALL = ["--data", "moons", "--epochs", "1", "--hidden", "4", "--quiet", "--no-plots"]
+
+
+def _run_clean(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in this process; its output must hold no traceback."""
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("finished")
+    assert cli.main(["train", *SMALL, "--out", str(out)]) == 0
+    return out
+
+
+RESUME_DAMAGE = {
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:300]), "corrupted or truncated"),
+    "garbage": (lambda p: p.write_text("hello"), "not a checkpoint (not a zip/.npz file)"),
+    "empty": (lambda p: p.write_bytes(b""), "the file is empty"),
+    "a directory": (lambda p: (p.unlink(), p.mkdir()), "Is a directory"),
+    "foreign npz": (lambda p: p.write_bytes(_plain_npz()), "not an autograd_mini checkpoint"),
+}
+
+
+def _plain_npz() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, step=np.array(3))
+    return buffer.getvalue()
+
+
+@pytest.mark.hardening("cli/damaged-resume")
+@pytest.mark.parametrize("damage", list(RESUME_DAMAGE))
+def test_resume_from_a_damaged_checkpoint_exits_1_naming_the_file(tmp_path, capsys,
+                                                                  finished_run, damage):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(finished_run, out)
+    breaker, message = RESUME_DAMAGE[damage]
+    breaker(out / "last.npz")
+    code, _, err = _run_clean(capsys, "train", *SMALL, "--out", str(out), "--resume")
+    assert code == 1
+    assert f"cannot resume: cannot read checkpoint {out / 'last.npz'}" in err and message in err

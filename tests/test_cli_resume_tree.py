@@ -62,6 +62,7 @@ WRONG_TREES = {
 }
 
 
+@pytest.mark.hardening("cli/resume-wrong-tree")
 @pytest.mark.parametrize("case", list(WRONG_TREES))
 def test_resume_from_a_wrong_tree_says_cannot_resume_and_changes_nothing(
         tmp_path, capsys, finished_run, case):
@@ -79,6 +80,7 @@ def test_resume_from_a_wrong_tree_says_cannot_resume_and_changes_nothing(
     assert (out / "last.npz").read_bytes() == before
 
 
+@pytest.mark.hardening("cli/resume-wrong-tree")
 def test_trainer_load_state_dict_names_the_wrong_entry_and_keeps_its_state(finished_run):
     from nn.training.recipes import build_trainer, default_config, load_dataset
 

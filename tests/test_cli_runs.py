@@ -23,6 +23,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.hardening("cli/resume-hint")
 def test_the_resume_hint_after_ctrl_c_keeps_every_option_the_checkpoint_does_not(
         tmp_path, capsys, monkeypatch):
     data = write_mnist(tmp_path / "my data", 200, 20)
@@ -67,6 +68,7 @@ def test_resume_with_fewer_epochs_than_done_is_refused(tmp_path, capsys):
     assert code == 2 and "has already done 2 epochs; to extend it, give more" in err
 
 
+@pytest.mark.hardening("cli/second-run")
 def test_a_second_run_into_the_same_out_is_refused_unless_told(tmp_path, capsys):
     out = str(tmp_path)
     assert _run(capsys, *MOONS, "--epochs", "1", "--out", out)[0] == 0

@@ -7,6 +7,7 @@ import pytest
 from nn import cli
 
 
+@pytest.mark.hardening("cli/search-ranges")
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--lr", "1e-4..inf", "is not finite; expected 0 < LOW <= HIGH"),
     ("--lr", "1e-4..1e400", "is not finite"),

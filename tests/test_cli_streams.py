@@ -13,6 +13,7 @@ from subprocess_env import ROOT, cli_env
 SMALL = ["--data", "moons", "--epochs", "1", "--hidden", "4", "--no-plots"]
 
 
+@pytest.mark.hardening("cli/stdout-full")
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (ENOSPC on write)")
 @pytest.mark.parametrize("unbuffered", [False, True])
 def test_stdout_on_a_full_disk_writes_the_results_and_exits_1(tmp_path, unbuffered):

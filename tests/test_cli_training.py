@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from nn import cli
 from nn.data.mnist import FILES
 
@@ -13,6 +15,7 @@ def _idx(shape: tuple[int, ...], payload: bytes) -> bytes:
         + payload
 
 
+@pytest.mark.hardening("training/empty-validation")
 def test_mnist_files_too_small_for_a_validation_split_exit_1(tmp_path, capsys):
     """An empty validation split scored val_loss = 0.0, which won best-model selection."""
     data = tmp_path / "data"

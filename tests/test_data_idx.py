@@ -235,6 +235,7 @@ def check_total(data: bytes) -> None:
     assert taken[0] <= header_bound(decompressed_prefix(data))
 
 
+@pytest.mark.hardening("files/idx-fuzzers")
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=64))
 def test_fuzz_arbitrary_bytes(data: bytes) -> None:
@@ -242,6 +243,7 @@ def test_fuzz_arbitrary_bytes(data: bytes) -> None:
     check_total(gzip.compress(data))
 
 
+@pytest.mark.hardening("files/idx-fuzzers")
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=8).map(lambda b: b"\x00\x00" + b) | st.binary(min_size=2, max_size=40))
 def test_fuzz_bytes_after_plausible_magic(data: bytes) -> None:
@@ -274,6 +276,8 @@ def mutate(data: bytes, mutation: tuple[str, int, int]) -> bytes:
     return data[:position] + data[position + 1 :]
 
 
+@pytest.mark.hardening("files/idx-fuzzers")
+@pytest.mark.hardening("files/idx-zero-dimension")  # the @example below
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_arrays, st.lists(mutations, min_size=1, max_size=3), st.booleans())
 # A zero dimension next to two that flips made huge: numpy's reshape said "array is too big".
@@ -289,6 +293,7 @@ def test_fuzz_mutated_valid_files(array: np.ndarray, edits, mutate_compressed: b
         check_total(gzip.compress(data))
 
 
+@pytest.mark.hardening("files/fifo")
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path) -> None:
     fifo = tmp_path / "train-images-idx3-ubyte"

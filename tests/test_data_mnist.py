@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import gzip
 import hashlib
 import http.server
+import io
+import os
 import re
 import socket
 import struct
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -286,3 +290,114 @@ def test_oversized_response_is_cut_off_and_removed(tmp_path, server, monkeypatch
     with pytest.raises(DataError, match="larger than 100 bytes"):
         load_mnist(tmp_path, download=True, mirrors=[base], md5s=served_md5s(served))
     assert list((tmp_path / "mnist").iterdir()) == []
+
+
+# ---- downloads cut off, interrupted or with nowhere to write (tests/HARDENING.md) ----------
+def _partial_files(directory: Path) -> list[str]:
+    return [p.name for p in directory.rglob("*") if p.is_file() and p.suffix == ".part"]
+
+
+class _CutOff(io.BytesIO):
+    """A response that delivers some bytes and then fails the way the caller chooses."""
+
+    def __init__(self, payload: bytes, failure: BaseException) -> None:
+        super().__init__(payload)
+        self.failure = failure
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(min(size, 64) if size > 0 else 64)
+        if not chunk:
+            raise self.failure
+        return chunk
+
+
+def _patched_urlopen(monkeypatch, failure: BaseException, fall_back_to=None):
+    """urlopen that cuts off every response from port 9 with `failure`."""
+    real = urllib.request.urlopen
+    opened = []
+
+    def urlopen(url, timeout=None):
+        opened.append(url)
+        if url.startswith("http://127.0.0.1:9/"):
+            return _CutOff(b"\x1f\x8b" + bytes(300), failure)
+        return real(url, timeout=timeout)
+
+    monkeypatch.setattr("nn.data.mnist.urllib.request.urlopen", urlopen)
+    return opened
+
+
+@pytest.mark.hardening("files/download-cut-off")
+def test_connection_dropped_mid_body_falls_through_and_leaves_no_partial_file(
+        tmp_path, server, monkeypatch):
+    import http.client
+
+    base, served = server
+    arrays = tiny_arrays()
+    write_files(served, arrays)
+    _patched_urlopen(monkeypatch, http.client.IncompleteRead(b"", 1000))
+    result = load_mnist(tmp_path, download=True, mirrors=["http://127.0.0.1:9/", base],
+                        md5s=served_md5s(served))
+    assert_loaded(result, arrays)
+    assert _partial_files(tmp_path) == []
+
+
+@pytest.mark.hardening("files/download-ctrl-c")
+def test_ctrl_c_during_a_download_propagates_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    opened = _patched_urlopen(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        load_mnist(tmp_path, download=True, mirrors=["http://127.0.0.1:9/", "http://x/"],
+                   md5s=dict.fromkeys((s + ".gz" for s in FILES.values()), "0" * 32))
+    assert len(opened) == 1  # no other mirror was tried after the interrupt
+    assert _partial_files(tmp_path) == [] and list((tmp_path / "mnist").iterdir()) == []
+
+
+@pytest.mark.hardening("files/download-full-disk")
+def test_full_disk_during_a_download_is_one_clear_error_not_every_mirrors_fault(
+        tmp_path, server, monkeypatch):
+    base, served = server
+    write_files(served, tiny_arrays())
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, file):
+            self.file = file
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+    monkeypatch.setattr("nn.data.mnist.os.fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    with pytest.raises(DataError, match=r"cannot write .*train-images-idx3-ubyte.gz: the disk is "
+                                        r"full; nothing was left behind") as info:
+        load_mnist(tmp_path, download=True, mirrors=[base, base + "again/"],
+                   md5s=served_md5s(served))
+    assert "every mirror failed" not in str(info.value)
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
+@pytest.mark.hardening("files/download-blocked-dir")
+def test_download_into_a_path_blocked_by_a_file_is_a_data_error(tmp_path):
+    (tmp_path / "mnist").write_text("not a directory")
+    with pytest.raises(DataError, match="cannot create the data directory"):
+        load_mnist(tmp_path, download=True, mirrors=["http://127.0.0.1:9/"],
+                   md5s=dict.fromkeys((s + ".gz" for s in FILES.values()), "0" * 32))
+
+
+@pytest.mark.hardening("files/download-stale-part")
+def test_a_stale_partial_file_from_a_killed_download_is_never_taken_for_data(tmp_path, server):
+    base, served = server
+    arrays = tiny_arrays()
+    write_files(served, arrays)
+    stale = tmp_path / "mnist" / ".train-images-idx3-ubyte.gz.abc123.part"
+    stale.parent.mkdir()
+    stale.write_bytes(b"\x1f\x8b half a file")
+    result = load_mnist(tmp_path, download=True, mirrors=[base], md5s=served_md5s(served))
+    assert_loaded(result, arrays)

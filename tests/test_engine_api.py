@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import operator
 
 import numpy as np
@@ -176,3 +177,27 @@ def test_negative_zero_constant_keeps_its_sign():
     x = am.tensor([1.0])
     _ = x * 0.0
     assert np.signbit((x * -0.0).data).all()
+
+
+# ---- a Python float zero constant does not promote float32 (tests/HARDENING.md) -------------
+@pytest.mark.hardening("engine/float-zero")
+@pytest.mark.parametrize("zero", [0.0, -0.0], ids=["0.0", "-0.0"])
+@pytest.mark.parametrize("name", ["*", "-", "maximum", "where"])
+def test_a_float_zero_constant_keeps_float32(name, zero):
+    x = am.tensor(np.array([1.5, -2.0], np.float32), requires_grad=True)
+    out = {"*": lambda: x * zero, "-": lambda: zero - x, "maximum": lambda: am.maximum(x, zero),
+           "where": lambda: am.where(np.array([True, False]), x, zero)}[name]()
+    assert out.dtype == np.float32
+    if name == "*":
+        np.testing.assert_array_equal(np.signbit(out.data), np.signbit(x.data * np.float32(zero)))
+
+
+TENSOR_MODULE = importlib.import_module("autograd_mini.ops.args")
+
+
+@pytest.mark.hardening("resources/constant-cache")
+def test_scalar_constant_cache_stays_bounded():
+    x = am.tensor(np.ones(2), requires_grad=True)
+    for i in range(20_000):
+        x * (1.0 + i * 1e-6)  # a new Python float every time
+    assert len(TENSOR_MODULE._SCALAR_CONSTANTS) <= 4096

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -270,3 +271,98 @@ def test_detect_anomaly_in_create_graph_backward_names_user_op_and_line():
     message = str(info.value)
     assert "'sqrt'" in message
     assert f"{os.path.basename(__file__)}:{line}" in message
+
+
+# ---- backward misuse: grad_output dtypes, empty outputs, am.grad's arguments ----------------
+@pytest.mark.hardening("engine/backward-misuse")
+def test_grad_output_of_another_numeric_dtype_is_cast_to_the_output_dtype():
+    for grad_output in ([1, 2], np.array([True, False]), np.array([1.0, 2.0], np.float32)):
+        x = am.tensor([1.0, 2.0], requires_grad=True)
+        (x * 3.0).backward(grad_output)
+        assert x.grad.dtype == np.float64
+        np.testing.assert_array_equal(x.grad, 3.0 * np.asarray(grad_output, dtype=np.float64))
+
+
+@pytest.mark.hardening("engine/backward-misuse")
+def test_backward_of_an_empty_output_needs_a_grad_output_and_then_works():
+    x = am.tensor(np.zeros((0, 2)), requires_grad=True)
+    with pytest.raises(am.AutogradError, match=r"output has shape \(0, 2\)"):
+        (x * 2.0).backward()
+    (x * 2.0).backward(np.zeros((0, 2)))
+    assert x.grad.shape == (0, 2)
+
+
+@pytest.mark.hardening("engine/backward-misuse")
+def test_create_graph_inside_no_grad_still_gives_a_differentiable_gradient():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x * x).sum()
+    with am.no_grad():
+        (g,) = am.grad(y, x, create_graph=True)
+    assert am.is_grad_enabled()  # the mode is restored after the block
+    (h,) = am.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, 6.0 * x.data)
+
+
+@pytest.mark.hardening("engine/backward-misuse")
+def test_grad_of_a_non_tensor_input_or_mismatched_grad_outputs_is_refused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(am.AutogradError, match="grad: input 0 does not require grad"):
+        am.grad((x * x).sum(), [np.ones(2)])
+    with pytest.raises(ValueError, match="grad: 2 outputs but 1 grad_outputs"):
+        am.grad([x.sum(), (x * x).sum()], x, grad_outputs=[1.0])
+
+
+@pytest.mark.hardening("engine/backward-misuse")
+def test_unused_inputs_mixed_with_used_ones():
+    x, unused, constant = (am.tensor([1.0, 2.0], requires_grad=True),
+                           am.tensor([5.0], requires_grad=True), am.tensor([3.0, 4.0]))
+    y = (x * constant).sum()
+    gx, gu = am.grad(y, [x, unused], allow_unused=True, retain_graph=True)
+    np.testing.assert_array_equal(gx.data, [3.0, 4.0])
+    assert gu is None
+    y.backward()
+    assert unused.grad is None and constant.grad is None
+
+
+# ---- regressions: engine defects found by the bad-input catalogue (tests/HARDENING.md) ------
+@pytest.mark.hardening("engine/regressions")
+def test_grad_with_a_repeated_input_returns_its_gradient_at_every_position():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    gx, gx_again = am.grad((x * x).sum(), [x, x])
+    np.testing.assert_array_equal(gx.data, [2.0, 4.0])
+    np.testing.assert_array_equal(gx_again.data, [2.0, 4.0])
+
+
+@pytest.mark.hardening("engine/regressions")
+def test_complex_grad_output_is_refused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TypeError, match=r"backward: .*complex128"):
+            (x * 3.0).backward(np.array([1j, 1.0]))
+
+
+@pytest.mark.hardening("engine/regressions")
+@pytest.mark.parametrize("grad_output", ["2", np.array([None, 1.0], dtype=object)],
+                         ids=["str", "object"])
+def test_non_numeric_grad_output_is_refused(grad_output):
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3.0).sum() if isinstance(grad_output, str) else x * 3.0
+    with pytest.raises(TypeError, match="backward: grad_output"):
+        y.backward(grad_output)
+
+
+@pytest.mark.hardening("engine/regressions")
+def test_grad_of_a_non_tensor_output_says_it_needs_a_tensor():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"grad: .*Tensor.*float"):
+        am.grad(3.0, x)
+
+
+@pytest.mark.hardening("engine/regressions")
+def test_in_place_update_of_a_read_only_tensor_names_the_op():
+    data = np.ones(3)
+    data.flags.writeable = False
+    x = am.tensor(data)
+    with pytest.raises(ValueError, match=r"\+=.*read-only"):
+        x += 1.0

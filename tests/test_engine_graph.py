@@ -3,7 +3,12 @@ chains, accumulation, retain_graph, am.grad and higher-order gradients, topologi
 
 from __future__ import annotations
 
+import gc
+import sys
 import time
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -344,3 +349,240 @@ def test_grad_accepts_scalar_grad_outputs():
     x = leaf([1.0, 2.0])
     (g,) = am.grad((x * x).sum(), x, grad_outputs=2.0)
     np.testing.assert_array_equal(g.data, [4.0, 8.0])
+
+
+# ---- random programs over the op table, against finite differences and torch ---------------
+# The programs above use tanh/sigmoid/softplus/neg/add/sub/mul only. These
+# programs draw from (nearly) every row of tests/op_table.py instead: elementwise, broadcasting
+# binary, reductions with keepdims, softmax family, indexing, joining, matmul, linear and
+# cross-entropy, over leaves of shapes (2, 3), (3,) and () so every step broadcasts.
+# Each step keeps values broadcastable to (2, 3) and bounded, so the finite differences stay
+# accurate; piecewise steps are compared with torch only (its conventions at kinks are ours).
+SMOOTH_UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "square", "cube",
+                "power[real]", "sum", "mean", "var", "logsumexp", "softmax", "log_softmax",
+                "flip", "expand_dims", "cross_entropy"]
+PIECEWISE_UNARY = ["abs", "relu", "leaky_relu", "elu", "clip", "max", "min"]
+SMOOTH_BINARY = ["add", "sub", "mul", "div", "pow", "where", "stack", "concatenate", "matmul",
+                 "linear"]
+PIECEWISE_BINARY = ["maximum", "minimum"]
+PROGRAM_LABELS = np.array([1, 2])
+
+
+class _ProgramLib:
+    """The operations a program step needs, for autograd_mini (`torch=None`) or torch."""
+
+    def __init__(self, torch: Any = None) -> None:
+        self.torch = torch
+
+    def fn(self, name: str) -> Callable[..., Any]:
+        if self.torch is None:
+            return getattr(am, name)
+        tf = self.torch.nn.functional
+        renamed = {"maximum": self.torch.maximum, "minimum": self.torch.minimum,
+                   "clip": self.torch.clamp, "leaky_relu": tf.leaky_relu, "elu": tf.elu,
+                   "softplus": tf.softplus, "relu": self.torch.relu}
+        return renamed.get(name) or getattr(self.torch, name)
+
+    def full(self, v: Any) -> Any:  # broadcast to (2, 3)
+        if self.torch is None:
+            return am.broadcast_to(v, (2, 3)) if v.shape != (2, 3) else v
+        return v.expand(2, 3)
+
+    def reduce(self, name: str, v: Any) -> Any:
+        """A reduction over the last axis (all axes of a 0-d value) with keepdims."""
+        if self.torch is None:
+            axis = -1 if v.ndim else None
+            fn = {"var": am.var}.get(name) or getattr(am, name)
+            return fn(v, axis=axis, keepdims=True)
+        dims = -1 if v.ndim else ()
+        if name == "var":
+            return self.torch.var(v, dim=dims, keepdim=True, correction=0) if v.ndim else v * 0
+        if name in ("max", "min"):
+            return getattr(self.torch, "a" + name)(v, dim=dims, keepdim=True)
+        return getattr(self.torch, name)(v, dim=dims, keepdim=True) if v.ndim else \
+            (v if name != "logsumexp" else v)
+
+
+def _program_step(lib: _ProgramLib, name: str, a: Any, b: Any) -> Any:
+    t = lib.torch
+    unary_simple = ["neg", "exp", "tanh", "sigmoid", "softplus", "abs", "relu"]
+    if name in unary_simple:
+        out = lib.fn(name)(a)
+        return lib.fn("tanh")(out) if name == "exp" else out  # keep exp's output bounded
+    if name in ("log", "sqrt"):
+        return lib.fn(name)(a * a + 0.5)
+    if name == "square":
+        return a ** 2
+    if name == "cube":
+        return lib.fn("tanh")(a) ** 3
+    if name == "power[real]":
+        return (a * a + 0.5) ** 1.5
+    if name == "leaky_relu":
+        return lib.fn(name)(a, 0.2)
+    if name == "elu":
+        return lib.fn(name)(a, 0.5)
+    if name == "clip":
+        return lib.fn("clip")(a, -0.5, 0.75)
+    if name in ("sum", "mean", "var", "logsumexp", "max", "min"):
+        return lib.reduce(name, a)
+    if name in ("softmax", "log_softmax"):
+        if a.ndim == 0:
+            return a
+        return getattr(am, name)(a, axis=-1) if t is None else getattr(t, name)(a, dim=-1)
+    if name == "flip":  # getitem with a repeating integer index along the last axis
+        if a.ndim == 0:
+            return a
+        index = np.array([a.shape[-1] - 1, 0, a.shape[-1] - 1])[: a.shape[-1]]
+        return a[..., index] if t is None else a[..., t.from_numpy(index)]
+    if name == "expand_dims":  # a new leading axis, averaged away again
+        return (am.expand_dims(a, 0) if t is None else t.unsqueeze(a, 0)).mean(0)
+    if name == "cross_entropy":
+        z = lib.full(a)
+        if t is None:
+            losses = am.cross_entropy(z, PROGRAM_LABELS, reduction="none")
+        else:
+            losses = t.nn.functional.cross_entropy(z, t.from_numpy(PROGRAM_LABELS),
+                                                   reduction="none")
+        return losses.reshape(2, 1)
+    if name in ("add", "sub"):
+        return a + b if name == "add" else a - b
+    if name == "mul":
+        return lib.fn("tanh")(a * b)
+    if name == "div":
+        return a / (b * b + 0.5)
+    if name == "pow":
+        return (a * a + 0.5) ** lib.fn("tanh")(b)
+    if name in ("maximum", "minimum"):
+        return lib.fn(name)(a, b)
+    if name == "where":
+        cond = np.array([True, False, True])
+        if t is None:
+            return am.where(cond, a, b)
+        return t.where(t.from_numpy(cond), a, b)
+    if name == "stack":
+        pair = [lib.full(a), lib.full(b)]
+        return (am.stack(pair, axis=0) if t is None else t.stack(pair, dim=0)).sum(0) * 0.5
+    if name == "concatenate":
+        pair = [lib.full(a), lib.full(b)]
+        joined = am.concatenate(pair, axis=1) if t is None else t.cat(pair, dim=1)
+        return joined[:, 1:4]
+    p, q = lib.full(a), lib.full(b)
+    gram = q.T @ q * 0.1  # (3, 3)
+    if name == "matmul":
+        return p @ gram
+    assert name == "linear"
+    if t is None:
+        return am.linear(p, gram, q[0])
+    return p @ gram + q[0]
+
+
+@st.composite
+def op_table_programs(draw, unary: list[str], binary: list[str]):
+    steps = []
+    for i in range(draw(st.integers(1, 8))):
+        available = 3 + i
+        if draw(st.booleans()):
+            steps.append((draw(st.sampled_from(unary)), draw(st.integers(0, available - 1)), 0))
+        else:
+            steps.append((draw(st.sampled_from(binary)), draw(st.integers(0, available - 1)),
+                          draw(st.integers(0, available - 1))))
+    outputs = draw(st.lists(st.integers(0, 2 + len(steps)), min_size=1, max_size=3))
+    return steps, outputs
+
+
+PROGRAM_WEIGHTS = np.linspace(-1.0, 1.5, 6).reshape(2, 3)
+
+
+def run_op_table_program(program, leaves: list[Any], lib: _ProgramLib) -> Any:
+    steps, outputs = program
+    values = list(leaves)
+    for name, i, j in steps:
+        values.append(_program_step(lib, name, values[i], values[j]))
+    weights = PROGRAM_WEIGHTS if lib.torch is None else lib.torch.from_numpy(PROGRAM_WEIGHTS)
+    total = (values[outputs[0]] * weights).sum()
+    for k in outputs[1:]:
+        total = total + (values[k] * weights).sum()
+    return total
+
+
+PROGRAM_LEAVES = [np.array([[0.3, -0.8, 1.1], [0.6, 0.2, -0.45]]), np.array([0.7, -0.35, 0.9]),
+               np.array(0.55)]
+
+
+@pytest.mark.hardening("engine/random-programs")
+@given(op_table_programs(SMOOTH_UNARY, SMOOTH_BINARY))
+def test_random_programs_of_smooth_ops_match_finite_differences(program):
+    leaves = [am.tensor(v, requires_grad=True) for v in PROGRAM_LEAVES]
+
+    def f(*xs):
+        return run_op_table_program(program, list(xs), _ProgramLib())
+
+    assert am.gradcheck(f, leaves, atol=1e-6, rtol=1e-5).ok
+
+
+@pytest.mark.hardening("engine/random-programs")
+@given(op_table_programs(SMOOTH_UNARY + PIECEWISE_UNARY, SMOOTH_BINARY + PIECEWISE_BINARY))
+def test_random_programs_over_the_op_table_match_torch_to_second_order(program):
+    torch = pytest.importorskip("torch")
+    leaves = [am.tensor(v, requires_grad=True) for v in PROGRAM_LEAVES]
+    y = run_op_table_program(program, leaves, _ProgramLib())
+    theirs = [torch.tensor(v, requires_grad=True) for v in PROGRAM_LEAVES]
+    ty = run_op_table_program(program, theirs, _ProgramLib(torch))
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if not y.requires_grad:
+        return
+    grads = am.grad(y, leaves, create_graph=True, allow_unused=True)
+    their_grads = torch.autograd.grad(ty, theirs, create_graph=True, allow_unused=True)
+    for ours, their, leaf in zip(grads, their_grads, leaves):
+        expected = np.zeros(leaf.shape) if their is None else their.detach().numpy()
+        got = np.zeros(leaf.shape) if ours is None else ours.data
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    # second order: the Hessian-vector product d/dx ⟨∇y, v⟩ with v = PROGRAM_WEIGHTS-like directions
+    directions = [np.cos(np.arange(v.size) + 1.0).reshape(v.shape) for v in PROGRAM_LEAVES]
+    terms = [(g * d).sum() for g, d in zip(grads, directions) if g is not None and g.requires_grad]
+    their_terms = [(g * torch.from_numpy(d)).sum() for g, d in zip(their_grads, directions)
+                   if g is not None and g.requires_grad]
+    if not terms or not their_terms:
+        return
+    hvp = am.grad(sum(terms[1:], terms[0]), leaves, allow_unused=True)
+    their_hvp = torch.autograd.grad(sum(their_terms[1:], their_terms[0]), theirs,
+                                    allow_unused=True)
+    for ours, their, leaf in zip(hvp, their_hvp, leaves):
+        expected = np.zeros(leaf.shape) if their is None else their.numpy(force=True)
+        got = np.zeros(leaf.shape) if ours is None else ours.data
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-11)
+
+
+# ---- memory: a graph is freed with its output (tests/HARDENING.md) --------------------------
+@pytest.mark.hardening("resources/large-graph")
+@pytest.mark.parametrize("create_graph", [False, True], ids=["backward", "create_graph"])
+def test_a_large_graph_is_freed_when_its_output_is_dropped(create_graph):
+    """The engine keeps a graph's edges after backward (so it can be drawn); everything goes
+    as soon as the output is no longer referenced, without waiting for the cycle collector."""
+    n = 1_000_000 if not create_graph else 30_000
+    gc.collect()
+    gc.disable()  # freeing must not depend on the cycle collector: there are no cycles
+    try:
+        blocks = sys.getallocatedblocks()
+        x = am.tensor(0.5, requires_grad=True)
+        z, samples = x, []
+        for i in range(n):  # one op per iteration: n ops in all
+            z = am.tanh(z) if i % 3 == 0 else z * 1.5 if i % 3 == 1 else z + 0.25
+            if i % (n // 100) == 0:
+                samples.append(weakref.ref(z))
+        grown = sys.getallocatedblocks() - blocks
+        if create_graph:
+            (g,) = am.grad(z, x, create_graph=True)
+            (gg,) = am.grad(g, x)
+            del g
+        else:
+            z.backward()
+        assert samples[50]() is not None and samples[50]().parents  # edges kept after backward
+        del z
+        kept = sys.getallocatedblocks() - blocks
+        assert all(ref() is None for ref in samples)
+        # What stays is Python's own free lists (tuples, floats), bounded whatever the size.
+        assert kept < 20_000 + 0.01 * grown, f"{kept} of {grown} new blocks still in use"
+    finally:
+        gc.enable()
+    assert x.grad is None if create_graph else np.isfinite(x.grad)

@@ -3,10 +3,9 @@ with floating-point overflow, invalid and divide errors raised and every warning
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from float_extremes import extremes, strict
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,14 +28,6 @@ FUNCTIONS = {
     "elu": am.elu,
     "tanh": am.tanh,
 }
-
-
-def strict(fn):
-    """Run fn with numpy errors (except underflow) raised and warnings turned into errors."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-            return fn()
 
 
 def value_and_grad(fn, data):
@@ -96,3 +87,23 @@ def test_second_order_at_extremes_is_finite(name):
         return am.grad(g.sum(), x)[0]
 
     assert np.all(np.isfinite(strict(run).data))
+
+
+# ---- the whole float range (tests/HARDENING.md) ---------------------------------------------
+@pytest.mark.hardening("resources/softmax-row-span")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_a_row_spanning_the_whole_range_is_exact_and_silent(dtype):
+    """x − max(x) overflows to −inf for x = −max next to +max: harmless (e^−inf = 0), so no
+    warning. (log_softmax there is −2·max, which no float holds: −inf is its honest value.)"""
+    x = am.tensor(extremes(dtype)[None, :], requires_grad=True)
+
+    def run():
+        out = am.softmax(x)
+        out.backward(np.ones(x.shape, dtype))
+        return out
+
+    out = strict(run)
+    expected = np.zeros(x.shape, dtype)
+    expected[0, -1] = 1.0
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(x.grad, 0.0)

@@ -74,6 +74,7 @@ BAD = {
 }
 
 
+@pytest.mark.hardening("training/arguments")
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_arguments_are_named_where_they_enter(name):
     make, error, message = BAD[name]
@@ -81,12 +82,14 @@ def test_bad_arguments_are_named_where_they_enter(name):
         make()
 
 
+@pytest.mark.hardening("training/arguments")
 def test_wrong_types_are_still_value_errors_for_older_callers():
     """Code written against the earlier ValueError keeps catching them."""
     with pytest.raises(ValueError):
         nn.Linear("2", 3)
 
 
+@pytest.mark.hardening("training/zero-element-init")
 @pytest.mark.parametrize("initialiser", [nn.init.kaiming_uniform_, nn.init.kaiming_normal_,
                                          nn.init.xavier_uniform_, nn.init.xavier_normal_])
 @pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0)])

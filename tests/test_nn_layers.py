@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from float_extremes import extremes, strict
 from test_nn_helpers import check_gradients, check_module_gradients, torch_linear_from
 
 import autograd_mini as am
@@ -180,6 +181,7 @@ def test_softplus_beta_that_cannot_divide_is_refused(beta, error):
         nn.Softplus(1.0, threshold=math.nan)
 
 
+@pytest.mark.hardening("engine/nn-habits")
 @pytest.mark.parametrize("make", [lambda: nn.LeakyReLU("0.3"), lambda: nn.ELU(None),
                                   lambda: nn.ELU(math.nan), lambda: nn.LeakyReLU(True)])
 def test_activation_parameters_must_be_numbers(make):
@@ -189,6 +191,7 @@ def test_activation_parameters_must_be_numbers(make):
         make()
 
 
+@pytest.mark.hardening("engine/nn-habits")
 def test_pytorchs_dim_gets_the_numpy_spelling_in_the_message():
     for make in (lambda: nn.Softmax(dim=1), lambda: nn.LogSoftmax(dim=1),
                  lambda: F.softmax(X, dim=1), lambda: F.log_softmax(X, dim=1)):
@@ -275,3 +278,69 @@ def test_calculate_gain_matches_torch():
                         ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None)]:
         assert nn.init.calculate_gain(name, param) == pytest.approx(
             torch.nn.init.calculate_gain(name, param), rel=1e-12)
+
+
+# ---- the whole float range: finite, silent and right (tests/HARDENING.md) -----------------
+ACTIVATION_MODULES = {
+    "Sigmoid": nn.Sigmoid(), "Tanh": nn.Tanh(), "ReLU": nn.ReLU(), "LeakyReLU": nn.LeakyReLU(),
+    "LeakyReLU(0.2)": nn.LeakyReLU(0.2), "ELU": nn.ELU(), "ELU(0.5)": nn.ELU(0.5),
+    "GELU": nn.GELU(), "SiLU": nn.SiLU(), "Softplus": nn.Softplus(),
+    "Softplus(beta=2)": nn.Softplus(beta=2.0), "Softplus(beta=0.5)": nn.Softplus(beta=0.5),
+    "Identity": nn.Identity(),
+}
+# The value each activation must give at ±max (its limit, representable in both dtypes).
+AT_MAX = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "ReLU": (0.0, "max"),
+          "LeakyReLU": ("-max/100", "max"), "LeakyReLU(0.2)": ("-max/5", "max"),
+          "ELU": (-1.0, "max"), "ELU(0.5)": (-0.5, "max"), "GELU": (0.0, "max"),
+          "SiLU": (0.0, "max"), "Softplus": (0.0, "max"), "Softplus(beta=2)": (0.0, "max"),
+          "Softplus(beta=0.5)": (0.0, "max"), "Identity": ("-max", "max")}
+
+
+def _limit(spec, dtype) -> float:
+    big = np.finfo(dtype).max
+    return {"max": big, "-max": -big, "-max/100": -big * dtype(0.01),
+            "-max/5": -big * dtype(0.2)}.get(spec, spec)
+
+
+@pytest.mark.hardening("resources/activations")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(ACTIVATION_MODULES))
+def test_activations_over_the_whole_float_range_are_finite_silent_and_right(name, dtype):
+    x = am.tensor(extremes(dtype)[None, :], requires_grad=True)
+
+    def run():
+        out = ACTIVATION_MODULES[name](x)
+        out.backward(np.ones(x.shape, dtype))
+        return out
+
+    out = strict(run)
+    assert out.dtype == dtype and x.grad.dtype == dtype
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad))
+    low, high = (_limit(v, dtype) for v in AT_MAX[name])
+    np.testing.assert_allclose(out.data[0, [0, -1]], [low, high], rtol=1e-6)
+    assert np.all(np.abs(x.grad) <= 1.2)  # every slope here is at most 1.13 (GELU's bump)
+
+
+@pytest.mark.hardening("resources/softmax-vs-zero")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax"])
+def test_softmax_family_at_every_magnitude_against_zero(name, dtype):
+    """Columns [x, 0] for every extreme x: softmax is exact 0/1 at the ends, log-softmax is
+    −|x| there; no overflow in the shift, no NaN in the gradient."""
+    column = extremes(dtype)
+    x = am.tensor(np.stack([column, np.zeros_like(column)]), requires_grad=True)
+    module = nn.Softmax(axis=0) if name == "Softmax" else nn.LogSoftmax(axis=0)
+    upstream = np.stack([np.ones_like(column), -np.ones_like(column)])
+
+    def run():
+        out = module(x)
+        out.backward(upstream)
+        return out
+
+    out = strict(run)
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad))
+    if name == "Softmax":
+        np.testing.assert_array_equal(out.data[0, [0, -1]], [0.0, 1.0])
+    else:
+        big = np.finfo(dtype).max
+        np.testing.assert_allclose(out.data[0, [0, -1]], [-big, 0.0], rtol=1e-6)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from float_extremes import strict
 from test_nn_helpers import check_gradients
 
 import autograd_mini as am
@@ -170,6 +171,70 @@ def test_extreme_logits_match_torch():
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
+# ---- extreme magnitudes (tests/HARDENING.md) ----------------------------------------------
+def _loss_cases(dtype, big):
+    z = np.array([[big, -big, 0.0], [-big, big, 5.0], [0.0, 0.0, -big]], dtype=dtype)
+    y = np.array([[-big, big, 1.0], [0.0, 0.0, 0.0], [big, -big, big]], dtype=dtype) / 2
+    binary = (z > 0).astype(dtype)
+    return z, {
+        "L1Loss": (lambda x, r: F.l1_loss(x, y, r), 1.0),
+        "HuberLoss": (lambda x, r: F.huber_loss(x, y, r), 1.0),
+        "HuberLoss(delta=0.01)": (lambda x, r: F.huber_loss(x, y, r, delta=0.01), 0.01),
+        "BCEWithLogitsLoss": (lambda x, r: F.binary_cross_entropy_with_logits(x, binary, r), 1.0),
+        "CrossEntropyLoss[labels]": (lambda x, r: F.cross_entropy(x, np.array([1, 0, 2]), r),
+                                     2.0),
+        "CrossEntropyLoss[probs]": (lambda x, r: F.cross_entropy(x, np.full((3, 3), 1 / 3), r),
+                                    2.0),
+        "BCELoss(sigmoid)": (lambda x, r: F.binary_cross_entropy(F.sigmoid(x), 1 - binary, r),
+                             1.0),
+    }
+
+
+LOSS_NAMES = list(_loss_cases(np.float64, 1.0)[1])
+MAGNITUDES = {np.float32: [1e4, 1e18, 1e30], np.float64: [1e4, 1e30, 1e150]}
+
+
+@pytest.mark.hardening("resources/losses")
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_losses_at_extreme_magnitudes_are_finite_silent_with_bounded_gradients(
+        name, dtype, reduction):
+    """Every loss that grows linearly stays finite for inputs up to 1e30 (float32) or 1e150
+    (float64), and each gradient entry stays within the loss's slope bound."""
+    for big in MAGNITUDES[dtype]:
+        z, cases = _loss_cases(dtype, big)
+        fn, slope = cases[name]
+        x = am.tensor(z, requires_grad=True)
+
+        def run(fn=fn, x=x):
+            out = fn(x, reduction)
+            out.backward(np.ones(out.shape, out.dtype))
+            return out
+
+        out = strict(run)
+        assert out.dtype == dtype and np.all(np.isfinite(out.data)), (big, out.data)
+        assert np.all(np.isfinite(x.grad)) and np.all(np.abs(x.grad) <= slope * 1.0001), big
+
+
+@pytest.mark.hardening("resources/mse")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mse_is_finite_up_to_the_square_root_of_the_largest_float(dtype):
+    """MSE grows quadratically: it is finite and silent while (ŷ − y)² is representable."""
+    big = np.sqrt(np.finfo(dtype).max) / 4
+    pred = am.tensor(np.array([big, -big, 0.0], dtype), requires_grad=True)
+
+    def run():
+        out = F.mse_loss(pred, np.array([-big, big, 0.0], dtype) / 2, "sum")
+        out.backward()
+        return out
+
+    out = strict(run)
+    assert np.isfinite(out.item()) and np.all(np.isfinite(pred.grad))
+    np.testing.assert_allclose(out.item(), 2 * (1.5 * big) ** 2, rtol=1e-6)
+
+
+@pytest.mark.hardening("training/float16-bce")
 @pytest.mark.parametrize("loss", ["bce", "bce_with_logits"])
 def test_float16_bce_of_confidently_wrong_predictions_is_finite(loss):
     """float16 BCE gave NaN gradients (1/p overflows, inf·0 at the clip) and a loss of 16.6

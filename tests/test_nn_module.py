@@ -263,6 +263,22 @@ def test_register_buffer_validation():
     assert m.state_dict() == {"steps": np.zeros((), dtype=np.int64)}
 
 
+# ---- a Parameter over an array the caller cannot write (tests/HARDENING.md) ----------------
+@pytest.mark.hardening("engine/nn-read-only-parameter")
+@pytest.mark.parametrize("make", [
+    lambda: np.broadcast_to(np.ones(3), (2, 3)),
+    lambda: np.frombuffer(np.ones(6).tobytes()).reshape(2, 3),  # read-only bytes
+], ids=["broadcast view", "read-only buffer"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_parameter_over_a_read_only_array_trains(make, optimizer):
+    data = make()
+    p = nn.Parameter(data)
+    (p * p).sum().backward()
+    getattr(nn.optim, optimizer)([p], lr=0.1).step()
+    assert np.all(p.data < 1.0)  # every entry updated, none aliasing another
+    np.testing.assert_array_equal(data, np.ones((2, 3)))  # the caller's array untouched
+
+
 # ---- gradients: one zero_grad body (issue 11.5) ------------------------------------------------
 def test_zero_grad_without_none_replaces_a_read_only_gradient():
     # Module.zero_grad filled the array in place and raised "assignment destination is
@@ -328,6 +344,7 @@ def test_double_casts_parameters_buffers_and_gradients_in_place():
     assert model.cpu() is model and model.to("cpu") is model
 
 
+@pytest.mark.hardening("engine/nn-habits")
 @pytest.mark.parametrize(("call", "error", "match"), [
     (lambda m: m.to(np.int32), TypeError, r"Sequential.to: parameters must stay floating.*int32"),
     (lambda m: m.to("cuda"), ValueError, r"device 'cuda' is not available.*CPU"),
@@ -342,6 +359,7 @@ def test_to_refuses_what_it_cannot_do(call, error, match):
 
 
 # ---- habits from PyTorch that gave confusing errors (issue 16.8) -------------------------------
+@pytest.mark.hardening("engine/nn-habits")
 def test_a_layer_class_instead_of_an_instance_says_what_was_meant():
     with pytest.raises(TypeError, match=r"item 1 is the class ReLU.*did you mean nn.ReLU\(\)"):
         nn.Sequential(nn.Linear(2, 3), nn.ReLU)
@@ -355,12 +373,14 @@ def test_a_layer_class_instead_of_an_instance_says_what_was_meant():
         nn.Sequential({"fc": nn.Linear(2, 3)})
 
 
+@pytest.mark.hardening("engine/nn-habits")
 def test_a_pytorch_shaped_weight_is_reported_as_transposed():
     layer = nn.Linear(3, 2, rng=0)
     with pytest.raises(ValueError, match=r"checkpoint \(2, 3\), model \(3, 2\) \(transposed\?"):
         layer.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(2)})
 
 
+@pytest.mark.hardening("engine/nn-habits")
 @pytest.mark.parametrize("model", [nn.Linear(2, 1, rng=0),
                                    nn.Sequential(nn.Linear(2, 1, rng=0), nn.ReLU())])
 def test_an_optimizer_given_the_model_says_pass_model_parameters(model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from float_extremes import strict
 from test_nn_helpers import check_gradients, check_module_gradients
 
 import autograd_mini as am
@@ -176,6 +177,24 @@ def test_model_train_eval_switches_dropout_and_batchnorm():
     a, b = model(X).data, model(X).data
     np.testing.assert_array_equal(a, b)  # deterministic in eval
     assert not model[1].training and not model[3].training
+
+
+# ---- extreme and constant features (tests/HARDENING.md) -----------------------------------
+@pytest.mark.hardening("resources/batchnorm")
+def test_batch_norm_at_extreme_and_constant_features_is_finite_and_silent():
+    # float32 features at ±1e18 (their variance, 7e35, is representable) and at ±1e-30
+    x = np.array([[1e18, 5.0, -1e-30], [-1e18, 5.0, 1e-30], [0.0, 5.0, 0.0]], np.float32)
+    layer = nn.BatchNorm1d(3)
+    xt = am.tensor(x, requires_grad=True)
+
+    def run():
+        out = layer(xt)
+        out.backward(np.ones_like(x))
+        return out
+
+    out = strict(run)
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(xt.grad))
+    np.testing.assert_array_equal(out.data[:, 1], 0.0)  # a constant feature normalises to 0
 
 
 def test_batchnorm_moved_to_float64_computes_in_float64():

@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fifo_guard import raises_without_blocking_on_fifo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from refusal import MEGABYTE, refused_cheaply
 
 import autograd_mini as am
 import nn
@@ -296,7 +301,231 @@ def test_interrupt_right_after_a_step_of_the_write_leaves_no_temporary_file(
     assert nn.load(path)["step"] == (1 if when == "after creating the file" else 2)
 
 
+# ---- hostile files: bytes from hypothesis, headers that lie, bombs (tests/HARDENING.md) -----
+def _small_state() -> dict:
+    return {"model": {"0.weight": np.arange(6.0).reshape(2, 3), "0.bias": np.zeros(3)},
+            "step": 7, "lr": 0.1, "name": "run", "done": None, "shape": (2, 3)}
+
+
+def _checkpoint_bytes(tmp_path: Path) -> bytes:
+    path = tmp_path / "valid.npz"
+    nn.save(_small_state(), path)
+    return path.read_bytes()
+
+
+def _load_bytes(tmp_path: Path, data: bytes):
+    path = tmp_path / "candidate.npz"
+    path.write_bytes(data)
+    return nn.load(path)
+
+
+def _refused_quickly(fn, max_bytes: int = 4 * MEGABYTE) -> str:
+    """fn raises SerializationError having allocated under max_bytes."""
+    return refused_cheaply(fn, nn.SerializationError, max_bytes)
+
+
+# ---- nn.load: bytes from hypothesis ------------------------------------------------------------
+FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+
+
+@pytest.mark.hardening("files/load-bytes")
+@FUZZ
+@given(data=st.binary(max_size=2048))
+def test_arbitrary_bytes_are_a_serialization_error(tmp_path, data):
+    _refused_quickly(lambda: _load_bytes(tmp_path, data))
+
+
+@pytest.mark.hardening("files/load-zip-signature")
+@FUZZ
+@given(data=st.binary(max_size=2048))
+def test_arbitrary_bytes_behind_a_zip_signature_are_a_serialization_error(tmp_path, data):
+    _refused_quickly(lambda: _load_bytes(tmp_path, b"PK\x03\x04" + data))
+
+
+@pytest.mark.hardening("files/load-random-zips")
+@FUZZ
+@given(members=st.dictionaries(st.text("abcxyz019._-", min_size=1, max_size=12),
+                               st.binary(max_size=256), max_size=4),
+       header=st.one_of(st.none(), st.binary(max_size=256)))
+def test_zips_of_random_members_are_a_serialization_error(tmp_path, members, header):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if header is not None:
+            archive.writestr(serialization.HEADER_MEMBER + ".npy", header)
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    _refused_quickly(lambda: _load_bytes(tmp_path, buffer.getvalue()))
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["flip", "insert", "delete", "truncate"]),
+                           st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
+                 min_size=1, max_size=4)
+
+
+@pytest.mark.hardening("files/load-mutated")
+@FUZZ
+@given(edits=EDITS)
+def test_mutated_checkpoints_are_refused_or_load_exactly(tmp_path_factory, edits):
+    """Random edits of a valid checkpoint: SerializationError, or (in bytes nobody reads,
+    such as zip timestamps) exactly the saved state; never other data, never another error."""
+    tmp_path = tmp_path_factory.mktemp("mutated")
+    data = bytearray(_checkpoint_bytes(tmp_path))
+    for kind, where, value in edits:
+        i = int(where * len(data))
+        if kind == "flip":
+            data[i] ^= value or 1
+        elif kind == "insert":
+            data[i:i] = bytes([value])
+        elif kind == "delete":
+            del data[i]
+        else:
+            del data[i:]
+        if not data:
+            break
+    try:
+        loaded = _load_bytes(tmp_path, bytes(data))
+    except nn.SerializationError:
+        pass
+    else:
+        _assert_same(loaded, _small_state())
+
+
+# ---- nn.load: crafted lies -----------------------------------------------------------------------
+def _archive(tree, members: dict[str, bytes], compression=zipfile.ZIP_STORED,
+             header: dict | None = None) -> bytes:
+    header = header or {"format": serialization.FORMAT_NAME,
+                        "version": serialization.FORMAT_VERSION, "tree": tree}
+    raw = io.BytesIO()
+    np.lib.format.write_array(raw, np.frombuffer(json.dumps(header).encode(), np.uint8))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        archive.writestr(serialization.HEADER_MEMBER + ".npy", raw.getvalue())
+        for name, payload in members.items():
+            archive.writestr(name + ".npy", payload)
+    return buffer.getvalue()
+
+
+def _npy_header(shape, descr="<f8") -> bytes:
+    raw = io.BytesIO()
+    np.lib.format.write_array_header_1_0(raw, {"descr": descr, "fortran_order": False,
+                                               "shape": shape})
+    return raw.getvalue()
+
+
+ARRAY = {"type": "array", "member": "w"}
+
+
+@pytest.mark.hardening("files/lying-array-header")
+@pytest.mark.parametrize("shape", [(10**12,), (2**31, 2**31), (3,), (10**9, 0, 10**9)],
+                         ids=["8 TB", "32 EB", "3 (of 2 present)", "zero-size"])
+def test_array_header_promising_more_than_the_member_holds_is_refused_before_allocating(
+        tmp_path, shape):
+    payload = _npy_header(shape) + bytes(16)  # two float64 values are really there
+    message = _refused_quickly(lambda: _load_bytes(tmp_path, _archive(ARRAY, {"w": payload})))
+    assert f"member 'w' promises shape {shape}" in message and "but holds 16" in message
+
+
+@pytest.mark.hardening("files/zip-bomb")
+def test_zip_bomb_member_is_refused_without_inflating_it(tmp_path):
+    zeros = np.zeros(64 * MEGABYTE // 8)  # 64 MB of zeros deflate to about 64 KB
+    raw = io.BytesIO()
+    np.lib.format.write_array(raw, zeros)
+    bomb = _archive(ARRAY, {"w": raw.getvalue()}, compression=zipfile.ZIP_DEFLATED)
+    assert len(bomb) < MEGABYTE
+    message = _refused_quickly(lambda: _load_bytes(tmp_path, bomb))
+    assert "is compressed" in message and "stored uncompressed" in message
+
+
+@pytest.mark.hardening("files/member-size")
+def test_member_size_larger_than_the_file_is_refused(tmp_path):
+    data = bytearray(_archive(ARRAY, {"w": _npy_header((2,)) + bytes(16)}))
+    directory = data.rindex(b"PK\x01\x02")  # the last central-directory entry: member w
+    for offset in (20, 24):  # its compressed and uncompressed sizes (uint32 each)
+        struct.pack_into("<I", data, directory + offset, 2**31)
+    message = _refused_quickly(lambda: _load_bytes(tmp_path, bytes(data)))
+    assert "claims 2147483648 bytes, more than the file holds" in message
+
+
+@pytest.mark.hardening("files/foreign-dtypes")
+@pytest.mark.parametrize("descr", ["|O", "<U8", "|V16", "<M8[s]"],
+                         ids=["object", "unicode", "void", "datetime"])
+def test_members_of_dtypes_save_never_writes_load_only_if_no_pickle_is_needed(tmp_path, descr):
+    payload = _npy_header((2,), descr) + bytes(2 * np.dtype(descr).itemsize)
+    data = _archive(ARRAY, {"w": payload})
+    if descr == "|O":
+        with pytest.raises(nn.SerializationError, match="pickled objects"):
+            _load_bytes(tmp_path, data)
+    else:  # not pickle, so harmless: numpy reads them, and they come back as arrays
+        loaded = _load_bytes(tmp_path, data)
+        assert loaded.dtype == np.dtype(descr) and loaded.shape == (2,)
+
+
+MALFORMED_TREES = {
+    "not a dict": [1, 2],
+    "no type": {"items": []},
+    "unknown type": {"type": "pickle", "value": "cos\nsystem\n"},
+    "type is a list": {"type": ["list"]},
+    "items not a list": {"type": "list", "items": 5},
+    "dict item not a pair": {"type": "dict", "items": [[1]]},
+    "unhashable key": {"type": "dict", "items": [[[1], {"type": "value", "value": 1}]]},
+    "float not a number": {"type": "float", "value": "abc"},
+    "float without value": {"type": "float"},
+    "array without member": {"type": "array"},
+    "member not a string": {"type": "array", "member": 5},
+    "member missing": {"type": "array", "member": "nowhere"},
+}
+
+
+@pytest.mark.hardening("files/malformed-tree")
+@pytest.mark.parametrize("case", list(MALFORMED_TREES))
+def test_malformed_header_trees_are_a_serialization_error(tmp_path, case):
+    _refused_quickly(lambda: _load_bytes(tmp_path, _archive(MALFORMED_TREES[case], {})))
+
+
+@pytest.mark.hardening("files/deep-header")
+def test_deeply_nested_header_is_a_serialization_error_not_a_recursion_crash(tmp_path):
+    depth = 100_000
+    tree = '{"type":"list","items":[' * depth + '{"type":"value","value":1}' + "]}" * depth
+    header = (f'{{"format":"{serialization.FORMAT_NAME}",'
+              f'"version":{serialization.FORMAT_VERSION},"tree":{tree}}}').encode()
+    raw = io.BytesIO()
+    np.lib.format.write_array(raw, np.frombuffer(header, np.uint8))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(serialization.HEADER_MEMBER + ".npy", raw.getvalue())
+    _refused_quickly(lambda: _load_bytes(tmp_path, buffer.getvalue()), max_bytes=64 * MEGABYTE)
+
+
+@pytest.mark.hardening("files/version-type")
+@pytest.mark.parametrize("version", [True, -1, 1.0, None, [1]], ids=repr)
+def test_format_versions_of_the_wrong_type_are_refused(tmp_path, version):
+    header = {"format": serialization.FORMAT_NAME, "version": version,
+              "tree": {"type": "value", "value": 1}}
+    with pytest.raises(nn.SerializationError, match="version"):
+        _load_bytes(tmp_path, _archive(None, {}, header=header))
+
+
+@pytest.mark.hardening("files/device-files")
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_device_files_are_refused_at_once(device):
+    if not os.path.exists(device):
+        pytest.skip(f"{device} does not exist here")
+    _refused_quickly(lambda: nn.load(device))
+
+
+@pytest.mark.hardening("files/other-model")
+def test_checkpoint_of_another_model_is_refused_naming_every_key_and_changing_nothing(tmp_path):
+    nn.save({"model": nn.Linear(3, 4, rng=0).state_dict()}, tmp_path / "a.npz")
+    other = nn.Linear(3, 5, rng=1)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"'weight': checkpoint \(3, 4\), model \(3, 5\); "
+                                         r"'bias': checkpoint \(4,\), model \(5,\)"):
+        other.load_state_dict(nn.load(tmp_path / "a.npz")["model"])
+    _assert_same(other.state_dict(), before)
+
+
 # ---- keys that could never be read back are refused at save time ------------------------------
+@pytest.mark.hardening("files/save-bad-keys")
 @pytest.mark.parametrize(("key", "message"), [
     ("a\x00b", "contains a NUL byte"),
     ("k" * 70_000, "is 70000 bytes long"),
@@ -309,6 +538,7 @@ def test_save_refuses_keys_that_cannot_be_member_names_and_writes_nothing(tmp_pa
     assert list(tmp_path.iterdir()) == []  # no checkpoint, no temporary file
 
 
+@pytest.mark.hardening("files/save-bad-keys")
 def test_save_refuses_a_nested_path_longer_than_a_zip_member_name(tmp_path):
     state: dict = {"leaf": np.ones(1)}
     for _ in range(40):
@@ -333,6 +563,7 @@ def _archive_with_tree(tree: dict, members: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.hardening("files/member-reused")
 @pytest.mark.parametrize("member", ["big", serialization.HEADER_MEMBER])
 def test_load_refuses_a_header_that_references_one_member_many_times(tmp_path, member):
     # 1 MiB on disk, referenced 2048 times, would decode to 2 GiB.
@@ -346,6 +577,7 @@ def test_load_refuses_a_header_that_references_one_member_many_times(tmp_path, m
 
 
 # ---- only regular files are read ---------------------------------------------------------------
+@pytest.mark.hardening("files/fifo")
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_load_refuses_a_fifo_at_once_instead_of_waiting_for_a_writer(tmp_path):
     fifo = tmp_path / "last.npz"

@@ -8,7 +8,9 @@ import os
 
 import numpy as np
 import pytest
+from full_disk import fill
 
+from nn import serialization
 from nn.data import DataLoader, make_moons, make_smooth_function
 from nn.layers import Linear
 from nn.losses import CrossEntropyLoss, MSELoss
@@ -287,3 +289,134 @@ def test_bad_arguments_are_rejected():
         Trainer(model, optimizer, CrossEntropyLoss(), loader, epochs=1, monitor="val_loss")
     with pytest.raises(ValueError, match="cannot monitor"):
         Trainer(model, optimizer, CrossEntropyLoss(), loader, epochs=1, monitor="loss")
+
+
+# ---- a full disk or an unwritable directory at every system call of a checkpoint write ----
+def _fail(error_number: int):
+    def fail(*args, **kwargs):
+        raise OSError(error_number, os.strerror(error_number))
+
+    return fail
+
+
+class _FailingFile:
+    """A file whose writes fail once `budget` bytes have gone through (a disk filling up)."""
+
+    def __init__(self, file, budget: int, error_number: int) -> None:
+        self.file, self.budget, self.error_number = file, budget, error_number
+
+    def write(self, data) -> int:
+        self.budget -= len(data)
+        if self.budget < 0:
+            raise OSError(self.error_number, os.strerror(self.error_number))
+        return self.file.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+
+def _break(monkeypatch, where: str, error_number: int) -> None:
+    target = serialization.os
+    if where == "open":  # creating the temporary file
+        real = os.open
+        monkeypatch.setattr(target, "open", lambda path, flags, *a: _fail(error_number)()
+                            if flags & os.O_CREAT else real(path, flags, *a))
+    elif where == "write":  # the disk fills halfway through the archive
+        real_fdopen = os.fdopen
+        monkeypatch.setattr(target, "fdopen", lambda *a, **k: _FailingFile(
+            real_fdopen(*a, **k), 2000, error_number))
+    elif where == "fsync":
+        monkeypatch.setattr(target, "fsync", _fail(error_number))
+    elif where == "replace":
+        monkeypatch.setattr(target, "replace", _fail(error_number))
+    else:
+        raise AssertionError(where)
+
+
+REASONS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk is full",
+           errno.EROFS: "permission denied", errno.EACCES: "permission denied",
+           errno.EIO: os.strerror(errno.EIO)}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict[str, np.ndarray]:
+    trainer = _trainer(tmp_path_factory.mktemp("clean"), seed=3, epochs=3)
+    trainer.fit()
+    return trainer.model.state_dict()
+
+
+class _BreakAfterEpoch(Callback):
+    """From the end of epoch 1 on, every checkpoint write fails as `where` / `error_number`."""
+
+    def __init__(self, monkeypatch, where: str, error_number: int) -> None:
+        self.monkeypatch, self.where, self.error_number = monkeypatch, where, error_number
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        if trainer.epoch == 1:
+            _break(self.monkeypatch, self.where, self.error_number)
+
+
+@pytest.mark.hardening("faults/checkpoint-write")
+@pytest.mark.parametrize("error_number", list(REASONS), ids=errno.errorcode.get)
+@pytest.mark.parametrize("where", ["open", "write", "fsync", "replace"])
+def test_failed_checkpoint_write_is_clear_keeps_the_previous_one_and_resumes_exactly(
+        tmp_path, monkeypatch, uninterrupted, where, error_number):
+    trainer = _trainer(tmp_path, seed=3, epochs=3)
+    trainer.callbacks.append(_BreakAfterEpoch(monkeypatch, where, error_number))
+    with pytest.raises(CheckpointError) as info:
+        trainer.fit()
+    message = str(info.value)  # epoch 2 writes best.npz (val loss improved), then last.npz
+    assert f"could not write checkpoint {tmp_path / 'best.npz'}" in message
+    assert REASONS[error_number] in message and "the previous checkpoint is kept" in message
+    monkeypatch.undo()  # space is freed, permissions fixed
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    assert load_checkpoint(tmp_path / "last.npz")["epoch"] == 1  # intact, and the old one
+    resumed = _trainer(tmp_path, seed=3, epochs=3)
+    resumed.fit(resume=True)
+    _assert_same_weights(resumed.model.state_dict(), uninterrupted)
+
+
+@pytest.mark.hardening("faults/history-write")
+def test_unwritable_history_file_is_a_checkpoint_error_and_keeps_the_old_history(
+        tmp_path, monkeypatch):
+    from nn.training import history
+
+    trainer = _trainer(tmp_path, seed=3, epochs=2)
+
+    class BreakHistory(Callback):  # (history.json is written after last.npz)
+        def on_epoch_end(self, trainer, record):
+            monkeypatch.setattr(history, "write_text_atomic", _fail(errno.ENOSPC))
+
+    trainer.callbacks.append(BreakHistory())
+    with pytest.raises(CheckpointError, match=r"could not write .*history\.json: .*No space"):
+        trainer.fit()
+    assert '"epoch": [\n  1\n ]' in (tmp_path / "history.json").read_text()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+@pytest.mark.hardening("faults/real-full-disk")
+def test_a_really_full_disk_keeps_the_previous_checkpoint_and_resumes_exactly(
+        tiny_disk, uninterrupted):
+    trainer = _trainer(tiny_disk, seed=3, epochs=3)
+    filled = []
+
+    class FillDisk(Callback):
+        def on_epoch_end(self, trainer, record):
+            if trainer.epoch == 1:
+                filled.append(fill(tiny_disk))
+
+    trainer.callbacks.append(FillDisk())
+    with pytest.raises(CheckpointError, match="the disk is full.*previous checkpoint is kept"):
+        trainer.fit()
+    filled[0].unlink()
+    assert not [p for p in os.listdir(tiny_disk) if p.endswith(".tmp")]
+    assert load_checkpoint(tiny_disk / "last.npz")["epoch"] == 1
+    resumed = _trainer(tiny_disk, seed=3, epochs=3)
+    resumed.fit(resume=True)
+    _assert_same_weights(resumed.model.state_dict(), uninterrupted)

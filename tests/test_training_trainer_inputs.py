@@ -32,6 +32,7 @@ def _trainer(model, batch_size: int = 16, **options) -> Trainer:
                    **options)
 
 
+@pytest.mark.hardening("training/empty-validation")
 def test_an_empty_validation_set_is_refused_before_training():
     """It scored val_loss = 0.0, which then won best-model selection and early stopping."""
     with pytest.raises(ValueError, match=r"val_data holds 0 samples.*val_data=None"):
@@ -43,6 +44,7 @@ def test_an_empty_validation_set_is_refused_before_training():
         _trainer(_model(), val_data=(X[:5], Y[:4]))
 
 
+@pytest.mark.hardening("training/trainer-options")
 @pytest.mark.parametrize(("option", "value", "expected"), [
     ("eval_batch_size", 0, r"eval_batch_size must be an int >= 1, got 0"),
     ("eval_batch_size", 2.5, r"eval_batch_size must be an int >= 1, got 2.5"),
@@ -59,6 +61,7 @@ def test_bad_options_are_refused_when_the_trainer_is_built(option, value, expect
         _trainer(_model(), **{option: value})
 
 
+@pytest.mark.hardening("training/batchnorm-batch-of-one")
 def test_batchnorm_skips_a_last_batch_of_one_sample_and_says_so_once():
     """The batch of one sample crashed BatchNorm after a whole epoch (digits, batch 37)."""
     said: list[str] = []
@@ -71,6 +74,7 @@ def test_batchnorm_skips_a_last_batch_of_one_sample_and_says_so_once():
         _trainer(_model(batchnorm=True), batch_size=1)
 
 
+@pytest.mark.hardening("training/batchnorm-batch-of-one")
 def test_batchnorm_resume_across_the_single_sample_batch_is_exact(tmp_path):
     """--resume died at the same batch; now it continues and matches an unbroken run."""
     whole = _trainer(_model(batchnorm=True), batch_size=37, epochs=3, log=None)
@@ -93,6 +97,7 @@ def _diverging(stop_on_nan: bool, said: list[str]) -> Trainer:
                    progress=False, log=said.append, stop_on_nan=stop_on_nan)
 
 
+@pytest.mark.hardening("training/diverging")
 @pytest.mark.filterwarnings("ignore:overflow|invalid value:RuntimeWarning")
 def test_a_diverging_run_stops_naming_the_epoch_and_a_lower_learning_rate():
     """The NaN loss was hidden: dropped from the epoch lines, None in History, training on."""
@@ -104,6 +109,7 @@ def test_a_diverging_run_stops_naming_the_epoch_and_a_lower_learning_rate():
     assert issubclass(TrainingDiverged, FloatingPointError)
 
 
+@pytest.mark.hardening("training/diverging")
 @pytest.mark.filterwarnings("ignore:overflow|invalid value:RuntimeWarning")
 def test_stop_on_nan_false_keeps_going_and_the_epoch_lines_show_nan():
     said: list[str] = []
@@ -112,6 +118,7 @@ def test_stop_on_nan_false_keeps_going_and_the_epoch_lines_show_nan():
     assert "loss nan" in said[-1] and "r2" in said[-1]
 
 
+@pytest.mark.hardening("training/fit-arguments")
 def test_fit_accepts_arrays_as_keras_users_pass_them():
     """(X, y) gave 'too many values to unpack', X, y a matmul error."""
     for args, kwargs in [(((X, Y), 2), {}), ((X, Y, 2), {}), ((X, Y), {"epochs": 2}),
