@@ -347,7 +347,10 @@ def _torch_ops() -> dict[str, Callable[..., Any]]:
 
 
 def torch_fn(op: Op) -> Callable[..., Any]:
-    """The torch function for a row: an adapter above, else torch.<op family name>."""
+    """The torch function for a row: its `torch` field, an adapter above, else torch.<op family
+    name>."""
+    if op.torch is not None:
+        return op.torch
     if not T_ADAPTERS:
         T_ADAPTERS.update(_torch_ops())
     family = op.name.split("[")[0]

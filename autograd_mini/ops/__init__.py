@@ -7,6 +7,15 @@ to tests/op_table.py (see CONTRIBUTING.md).
 """
 
 from ..registry import REGISTRY, Primitive
-from . import elementwise, linalg, losses, reductions, shape, trig  # noqa: F401  (declares ops)
+from . import (  # noqa: F401  (declares ops)
+    decompositions,
+    elementwise,
+    linalg,
+    losses,
+    products,
+    reductions,
+    shape,
+    trig,
+)
 
 __all__ = ["REGISTRY", "Primitive"]

@@ -55,8 +55,15 @@ def _matmul_vjp(g, out, inputs, needs, xp):
     return ga, gb
 
 
+def _matmul_jvp(t, out, inputs, xp):
+    a, b = inputs
+    left = None if t[0] is None else t[0] @ b
+    right = None if t[1] is None else a @ t[1]
+    return right if left is None else (left if right is None else left + right)
+
+
 MATMUL = defop(
-    "matmul", np.matmul, _matmul_vjp,
+    "matmul", np.matmul, _matmul_vjp, jvp=_matmul_jvp,
     math="matmul(a, b) = a @ b;  ∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g  (batch axes summed)",
     expose=[parsed("matmul", _matmul_parse, method="__matmul__", on_arrays=np.matmul),
             parsed("rmatmul", _rmatmul_parse, method="__rmatmul__", internal=True)],
@@ -83,10 +90,21 @@ def _linear_vjp(g, out, inputs, needs, xp):
     return gx, gw, gb
 
 
+def _linear_jvp(t, out, inputs, xp):
+    x, w, _ = inputs
+    terms = [t[0] @ w if t[0] is not None else None, x @ t[1] if t[1] is not None else None,
+             t[2]]
+    present = [term for term in terms if term is not None]
+    if present == [t[2]]:  # the bias tangent alone: broadcast it over the batch
+        return xp.broadcast_to(t[2], out.shape)
+    total = present[0] if present else None
+    for term in present[1:]:
+        total = total + term
+    return total
 
 
 LINEAR = defop(
-    "linear", _linear_forward, _linear_vjp,
+    "linear", _linear_forward, _linear_vjp, jvp=_linear_jvp,
     math="linear(x, W, b) = x W + b;  ∂/∂x = g Wᵀ,  ∂/∂W = xᵀ g,  ∂/∂b = Σ_rows g",
 )
 
