@@ -79,6 +79,22 @@ _SPECIAL_CALLS = [
     _unary("pinv", shape=(3, 2)),
     Call("solve", am.solve, ((1, 1), (1,))),
     Call("lstsq", lambda a, b: am.lstsq(a, b)[0], ((3, 2), (3,))),
+    # shape and indexing ops (issue 13) whose valid call needs parameters or several inputs
+    _unary("roll", lambda x: am.roll(x, 1, axis=1)),
+    _unary("moveaxis", lambda x: am.moveaxis(x, 0, -1)),
+    _unary("tile", lambda x: am.tile(x, (2, 1))),
+    _unary("repeat", lambda x: am.repeat(x, 2, axis=1)),
+    _unary("pad", lambda x: am.pad(x, 1, mode="reflect")),
+    _unary("take", lambda x: am.take(x, [0, 0, 5])),
+    _unary("take_along_axis", lambda x: am.take_along_axis(x, np.array([[0, 2], [1, 1]]), 1)),
+    _unary("atleast_3d"),
+    _unary("split", lambda x: am.split(x, 3, axis=1)[1]),
+    _unary("array_split", lambda x: am.array_split(x, 2, axis=1)[0]),
+    Call("hstack", lambda a, b: am.hstack([a, b]), ((2, 3), (2, 1))),
+    Call("vstack", lambda a, b: am.vstack([a, b]), ((2, 3), (3,))),
+    Call("column_stack", lambda a, b: am.column_stack([a, b]), ((2, 3), (2,))),
+    Call("dstack", lambda a, b: am.dstack([a, b]), ((2, 3), (2, 3))),
+    Call("broadcast_arrays", lambda a, b: am.stack(am.broadcast_arrays(a, b)), ((2, 3), (3,))),
 ]
 CALLS = _SPECIAL_CALLS + [
     _unary(op.name) for op in OPS if op.arity == 1 and op.name in am.functional.__all__

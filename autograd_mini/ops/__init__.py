@@ -8,12 +8,15 @@ to tests/op_table.py (see CONTRIBUTING.md).
 
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
+    arrange,
     decompositions,
     elementwise,
+    joining,
     linalg,
     losses,
     products,
     reductions,
+    selection,
     shape,
     trig,
 )

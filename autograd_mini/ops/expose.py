@@ -164,7 +164,10 @@ def composite(name: str, *, method: str | bool = False) -> Callable[[Callable], 
     def declare(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
         def on_arrays(*args: Any, **kwargs: Any) -> Any:
             with no_grad():
-                return fn(*args, **kwargs).data
+                out = fn(*args, **kwargs)
+            if isinstance(out, (list, tuple)):  # split, broadcast_arrays, ...
+                return type(out)(t.data for t in out)
+            return out.data
 
         publish(name, fn, on_arrays)
         if method:

@@ -50,18 +50,13 @@ def _expand_dims_parse(x: Any, axis: int) -> tuple:
     return (t,), {"shape": t.shape[:a] + (1,) + t.shape[a:]}
 
 
-def _flatten_parse(x: Any) -> tuple:
-    t = as_tensor(x, op="flatten")
-    return (t,), {"shape": (t.size,)}
-
-
 RESHAPE = defop(
     "reshape", lambda a, *, shape: np.reshape(a, shape),
     lambda g, out, inputs, needs, xp, *, shape: (g.reshape(inputs[0].shape),),
+    jvp=lambda t, out, inputs, xp, *, shape: t[0].reshape(shape),
     math="reshape(a; shape);  ∂/∂a = reshape(g, a.shape)",
     expose=[parsed("reshape", _reshape_parse, method=True),
-            parsed("expand_dims", _expand_dims_parse, on_arrays=np.expand_dims),
-            parsed("flatten", _flatten_parse, method=True, internal=True)],
+            parsed("expand_dims", _expand_dims_parse, on_arrays=np.expand_dims)],
 )
 
 
@@ -91,6 +86,7 @@ def _swapaxes_parse(x: Any, axis1: int, axis2: int) -> tuple:
 TRANSPOSE = defop(
     "transpose", lambda a, *, axes: np.transpose(a, axes),
     lambda g, out, inputs, needs, xp, *, axes: (g.transpose(tuple(np.argsort(axes))),),
+    jvp=lambda t, out, inputs, xp, *, axes: t[0].transpose(axes),
     math="transpose(a; axes);  ∂/∂a = g transposed by the inverse permutation",
     expose=[parsed("transpose", _transpose_parse, method=True, prop="T"),
             parsed("swapaxes", _swapaxes_parse, method=True, on_arrays=np.swapaxes)],
@@ -123,6 +119,7 @@ def _materialized_broadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
 BROADCAST_TO = defop(
     "broadcast_to", lambda a, *, shape: np.broadcast_to(a, shape),
     lambda g, out, inputs, needs, xp, *, shape: (g,),  # the engine sums g back to a's shape
+    jvp=lambda t, out, inputs, xp, *, shape: xp.broadcast_to(t[0], shape),
     math="broadcast_to(a; shape);  ∂/∂a = g summed over the broadcast axes",
     expose=[parsed("broadcast_to", _broadcast_to_parse, on_arrays=_materialized_broadcast)],
 )
@@ -163,6 +160,7 @@ GETITEM = defop(
     "getitem", lambda a, *, index: a[index],
     lambda g, out, inputs, needs, xp, *, index: (
         xp.scatter_add(g, index=index, shape=inputs[0].shape),),
+    jvp=lambda t, out, inputs, xp, *, index: t[0][index],
     math="getitem(a; i) = a[i];  ∂/∂a = zeros with g added at i (repeats accumulate)",
     expose=[parsed("getitem", _getitem_parse, method="__getitem__")],
 )
@@ -170,6 +168,7 @@ GETITEM = defop(
 SCATTER_ADD = defop(
     "scatter_add", _scatter_add_forward,
     lambda gg, out, inputs, needs, xp, *, index, shape: (gg[index],),
+    jvp=lambda t, out, inputs, xp, *, index, shape: xp.scatter_add(t[0], index=index, shape=shape),
     math="scatter_add(g; i, shape) = zeros(shape) with g added at i;  ∂/∂g = gg[i]",
     expose=[parsed("scatter_add", _scatter_add_parse, internal=True,
                    on_arrays=lambda g, index, shape: _scatter_add_forward(
@@ -196,8 +195,23 @@ def _setitem_vjp(g, out, inputs, needs, xp, *, index):
     return ga, gb
 
 
+def _setitem_jvp(t, out, inputs, xp, *, index):
+    a, _ = inputs
+    ta, tb = t
+    tangent = None
+    if ta is not None:  # the transpose of the VJP's masks: a's tangent survives outside i
+        keep = np.ones(a.shape, dtype=xp.value(ta).dtype)
+        keep[index] = 0
+        tangent = ta * keep
+    if tb is not None:  # b's tangent, broadcast as b was, lands at i
+        selected = xp.value(out)[index].shape
+        part = xp.scatter_add(xp.broadcast_to(tb, selected), index=index, shape=a.shape)
+        tangent = part if tangent is None else tangent + part
+    return tangent
+
+
 SETITEM = defop(
-    "setitem", _setitem_forward, _setitem_vjp,
+    "setitem", _setitem_forward, _setitem_vjp, jvp=_setitem_jvp,
     math="setitem(a, b; i) = a with a[i] = b;  ∂/∂a = g with zeros at i,  ∂/∂b = g[i]",
 )
 
@@ -275,8 +289,16 @@ def _concatenate_vjp(g, out, inputs, needs, xp, *, axis):
     return tuple(grads)
 
 
+def _concatenate_jvp(t, out, inputs, xp, *, axis):
+    # an input without a tangent contributes zeros of its shape
+    parts = [np.zeros(a.shape, dtype=xp.value(out).dtype) if ti is None else ti
+             for a, ti in zip(inputs, t)]
+    return xp.concatenate(parts, axis=axis)
+
+
 CONCATENATE = defop(
     "concatenate", lambda *arrays, axis: np.concatenate(arrays, axis=axis), _concatenate_vjp,
+    jvp=_concatenate_jvp,
     math="concatenate(a₁…aₖ; axis);  ∂/∂aᵢ = the slice of g that aᵢ filled",
     expose=[parsed("concatenate", _concatenate_parse)],
 )
