@@ -9,13 +9,16 @@ to tests/op_table.py (see CONTRIBUTING.md).
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
     arrange,
+    comparisons,
     decompositions,
     elementwise,
+    explog,
     joining,
     linalg,
     losses,
     products,
     reductions,
+    rounding,
     selection,
     shape,
     trig,
