@@ -99,8 +99,8 @@ def test_07_lorenz_one_step_map_beats_persistence() -> None:
     assert errors[500] > errors[10]  # ... and drifting away later (chaos)
 
 
-def test_10_spring_chain_forces_from_numpy_code() -> None:
-    result = run_example("10_spring_chain_forces")
+def test_12_spring_chain_forces_from_numpy_code() -> None:
+    result = run_example("12_spring_chain_forces")
     # autograd's −∇E equals the hand-derived forces to round-off, for forces of order 1 N.
     assert result["force_error"] < 1e-12 * max(result["force_scale"], 1.0)
     assert result["force_scale"] > 0.1

@@ -1,5 +1,5 @@
 # %%
-"""10 - Forces from an energy written in plain numpy: a hanging chain of springs.
+"""12 - Forces from an energy written in plain numpy: a hanging chain of springs.
 
 A physicist writes the potential energy of a system in numpy and wants the forces F = −∇E.
 Here the only change to plain numpy code is the import line, `import autograd_mini.numpy as
@@ -20,7 +20,7 @@ the chain to rest by gradient descent on E (it sags into a catenary-like curve; 
 falls to round-off), then lets it swing with velocity Verlet from a displaced start, driven by
 the same autograd forces: total energy is conserved to O(dt²), the sign of correct forces.
 
-Run:  python examples/10_spring_chain_forces.py [--quick] [--masses N] [--seed N]
+Run:  python examples/12_spring_chain_forces.py [--quick] [--masses N] [--seed N]
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 # %% [markdown]
 # ## Run
 #
-# From a shell: `python examples/10_spring_chain_forces.py [--quick] [--masses N] [--seed N]`.
+# From a shell: `python examples/12_spring_chain_forces.py [--quick] [--masses N] [--seed N]`.
 # In a notebook, put the same flags into `ARGS` below (for example `["--quick"]`) and run
 # the cells; `result` holds what `main` returns.
 
