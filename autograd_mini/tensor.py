@@ -46,7 +46,6 @@ class Tensor(Node):
 
     __slots__ = ("data", "grad", "_requires_grad", "_retains_grad", "_origin", "name",
                  "__weakref__")
-    __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__ instead of looping
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:
         version = UNCHANGED
@@ -106,14 +105,46 @@ class Tensor(Node):
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
+        """The underlying array (shared, not copied); refused while it would cut the graph."""
+        if self._requires_grad and STATE.grad_enabled:
+            raise self._silent_detach_error("numpy()")
         return self.data
 
     def tolist(self) -> Any:
         return self.data.tolist()
 
+    # ---- numpy interoperability: never a silent cut of the graph ------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        """`np.asarray(t)`: the array, unless t requires grad while the graph is recorded
+        (PyTorch's rule: the result would silently carry no gradient)."""
+        if self._requires_grad and STATE.grad_enabled:
+            raise self._silent_detach_error("np.asarray(tensor)")
+        data = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return data.copy() if copy else data
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """numpy's ufuncs on Tensors (`np.sin(t)`, `ndarray * t`) run autograd_mini's op."""
+        if method == "__call__" and not kwargs:  # fast path for ufuncs already dispatched once
+            fn = UFUNC_FUNCTIONS.get(ufunc)
+            if fn is not None:
+                for value in inputs:
+                    if type(value) not in PLAIN_OPERANDS:
+                        break
+                else:
+                    return fn(*inputs)
+        return (PROTOCOLS or _load_protocols()).dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy's functions on Tensors (`np.dot(t, W)`, `np.mean(t)`) run autograd_mini's."""
+        return (PROTOCOLS or _load_protocols()).dispatch_function(func, types, args, kwargs)
+
+    def _silent_detach_error(self, what: str) -> AutogradError:
+        return AutogradError(
+            f"{what}: this tensor requires grad, and a plain number or array made from it "
+            "would silently carry no gradient. Use tensor.detach() (or .item() for a number) "
+            "when you want the value without its gradient, or `with am.no_grad():`; for "
+            "differentiable numpy code use `import autograd_mini.numpy as np`."
+        )
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data and version counter, cut off from the graph:
@@ -171,9 +202,13 @@ class Tensor(Node):
         return bool(self.data)
 
     def __float__(self) -> float:
+        if self._requires_grad and STATE.grad_enabled:  # math.exp(t) would drop the graph
+            raise self._silent_detach_error("float(tensor)")
         return float(self.data)
 
     def __int__(self) -> int:
+        if self._requires_grad and STATE.grad_enabled:
+            raise self._silent_detach_error("int(tensor)")
         return int(self.data)
 
     __hash__ = object.__hash__
@@ -266,6 +301,23 @@ class Tensor(Node):
         np.copyto(self.data, source.data if isinstance(source, Tensor) else source)
         self.bump_version()
         return self
+
+
+# autograd_mini/numpy/protocols.py, imported on the first numpy call on a Tensor (the ops it
+# dispatches to are declared after this module); kept here so each call skips the import.
+PROTOCOLS: Any = None
+# ufunc -> autograd_mini's function, filled by the protocols as ufuncs are first dispatched:
+# `ndarray * t` then costs numpy's override check and one dict lookup more than `t * ndarray`.
+UFUNC_FUNCTIONS: dict[Any, Any] = {}
+PLAIN_OPERANDS = frozenset({Tensor, np.ndarray, float, int})  # never another library's override
+
+
+def _load_protocols() -> Any:
+    global PROTOCOLS
+    from .numpy import protocols
+
+    PROTOCOLS = protocols
+    return protocols
 
 
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -109,6 +109,20 @@ def test_10_lstm_forecasts_lorenz_better_than_the_mlp() -> None:
     assert errors["LSTM"][200] > errors["LSTM"][10]  # and chaos still wins in the end
 
 
+def test_12_spring_chain_forces_from_numpy_code() -> None:
+    result = run_example("12_spring_chain_forces")
+    # autograd's −∇E equals the hand-derived forces to round-off, for forces of order 1 N.
+    assert result["force_error"] < 1e-12 * max(result["force_scale"], 1.0)
+    assert result["force_scale"] > 0.1
+    # The same numpy-style energy on plain arrays gives numpy's value.
+    assert result["plain_energy"] == pytest.approx(result["energy"], rel=1e-14)
+    # Relaxed: no net force, and the chain sags symmetrically.
+    assert result["residual_force"] < 1e-9
+    assert result["sag"] > 0.1 and result["asymmetry"] < 1e-9
+    # Verlet with correct forces conserves energy to O(dt²) (a wrong force drifts by O(1)).
+    assert result["energy_drift"] < 1e-2
+
+
 def test_09_two_moons_hinge_classifier_separates_the_moons() -> None:
     result = run_example("09_two_moons_classifier")
     assert result["train_accuracy"] >= 0.97

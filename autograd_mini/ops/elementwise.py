@@ -86,9 +86,11 @@ def _pow_vjp(g, out, inputs, needs, xp):
         base = xp.where(zero_zero, 1.0, a) if zero_zero.any() else a
         ga = g * b * base ** (b - 1)
     if needs[1]:
-        positive = xp.value(a) > 0
-        safe_a = xp.where(positive, a, 1.0)
-        gb = g * out * xp.where(positive, xp.log(safe_a), 0.0)
+        # PyTorch's rule: g·aᵇ·ln a, except 0 where a = 0 and b ≥ 0 (aᵇ is 0 or 1 there). So
+        # a = 0, b < 0 gives ∞·ln 0 = −∞, and a < 0 gives NaN (ln of a negative number).
+        flat = (xp.value(a) == 0) & (xp.value(b) >= 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = g * out * xp.log(xp.where(flat, 1.0, a) if flat.any() else a)
     return ga, gb
 
 
@@ -99,7 +101,7 @@ def _pow_jvp(t, out, inputs, xp):
 
 POW = defop(
     "pow", np.power, _pow_vjp, jvp=_pow_jvp,
-    math="pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (0 where a ≤ 0)",
+    math="pow(a, b) = a^b;  ∂/∂a = g·b·a^(b−1),  ∂/∂b = g·a^b·ln a  (0 at a = 0 ≤ b)",
 )
 
 

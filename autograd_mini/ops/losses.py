@@ -24,7 +24,9 @@ def _per_row_cross_entropy(logits, target):
     return -np.einsum("ij,ij->i", log_probs, target.astype(logits.dtype, copy=False))
 
 
-def _cross_entropy_forward(logits, *, target, reduction):
+def _cross_entropy_forward(logits, *soft_target, target, reduction):
+    if soft_target:  # a probability target that requires grad is the op's second input
+        target = soft_target[0]
     losses = _per_row_cross_entropy(logits, target)  # (batch,)
     if reduction == "mean" and len(losses):  # (np.mean's Python layers cost more than the sum)
         return np.asarray(np.add.reduce(losses) / len(losses), dtype=logits.dtype)
@@ -36,8 +38,14 @@ def _cross_entropy_forward(logits, *, target, reduction):
 
 
 def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
-    (logits,) = inputs
+    logits = inputs[0]
     n, classes = logits.shape
+    if reduction == "mean":
+        g = g * (1.0 / max(n, 1))  # an empty batch has an empty gradient, not a ZeroDivisionError
+    if reduction == "none":
+        g = g.reshape((n, 1))
+    if len(inputs) == 2:  # the target is differentiated too (PyTorch's rule)
+        return _soft_target_vjp(g, logits, inputs[1], needs, xp)
     probs = xp.softmax(logits, axis=-1)  # (batch, classes)
     first_order = type(probs) is np.ndarray  # then probs and diff are this function's own
     if target.ndim == 1 and first_order:
@@ -51,10 +59,6 @@ def _cross_entropy_vjp(g, out, inputs, needs, xp, *, target, reduction):
         weights = target.astype(xp.value(logits).dtype, copy=False)
         # Soft targets need not sum to 1 (label weights): keep the row total.
         diff = probs * weights.sum(axis=1, keepdims=True) - weights
-    if reduction == "mean":
-        g = g * (1.0 / max(n, 1))  # an empty batch has an empty gradient, not a ZeroDivisionError
-    if reduction == "none":
-        g = g.reshape((n, 1))
     if first_order:  # scale in place
         return (np.multiply(diff, g, out=diff, casting="unsafe"),)
     return (diff * g,)
@@ -79,7 +83,21 @@ def _cross_entropy_parse(logits: Any, target: Any, reduction: str = "mean") -> t
     elif t.shape != z.shape:
         raise ShapeError(f"cross_entropy: target of shape {t.shape} fits neither labels ({n},) "
                          f"nor probabilities {z.shape}")
+    if isinstance(target, Tensor) and target.requires_grad and t.ndim == 2:
+        # Probabilities that require grad: an input, so ∂/∂t = −g·log softmax(z) reaches them.
+        return (z, target), {"target": None, "reduction": reduction}
     return (z,), {"target": t, "reduction": reduction}
+
+
+def _soft_target_vjp(g, logits, target, needs, xp):
+    """Gradients for logits z and a differentiable probability target t (g is per row)."""
+    grad_logits = grad_target = None
+    if needs[0]:
+        probs = xp.softmax(logits, axis=-1)  # (batch, classes)
+        grad_logits = (probs * target.sum(axis=1, keepdims=True) - target) * g
+    if needs[1]:
+        grad_target = xp.log_softmax(logits, axis=-1) * -g  # (batch, classes)
+    return grad_logits, grad_target
 
 
 def _checked_labels(t: np.ndarray, n: int, classes: int, shape: tuple) -> np.ndarray:
@@ -111,13 +129,16 @@ def _checked_labels(t: np.ndarray, n: int, classes: int, shape: tuple) -> np.nda
 
 
 def _cross_entropy_jvp(t, out, inputs, xp, *, target, reduction):
-    # Each row's loss changes by Σₖ ∂loss/∂zₖ·tₖ; the VJP with g = 1 per row gives ∂loss/∂z.
-    (logits,) = inputs
-    n = logits.shape[0]
-    ones = np.ones((n,), dtype=xp.value(logits).dtype)
-    (rows,) = _cross_entropy_vjp(ones, None, inputs, (True,), xp, target=target,
-                                 reduction="none")
-    per_row = (rows * t[0]).sum(axis=1)  # (batch,)
+    # Each row's loss changes by Σₖ ∂loss/∂xₖ·tₖ over the inputs that carry a tangent (the
+    # logits, and a probability target that requires grad); the VJP with g = 1 per row gives
+    # those ∂loss/∂x.
+    n = inputs[0].shape[0]
+    ones = np.ones((n,), dtype=xp.value(inputs[0]).dtype)
+    grads = _cross_entropy_vjp(ones, None, inputs, tuple(ti is not None for ti in t), xp,
+                               target=target, reduction="none")
+    terms = [(gi * ti).sum(axis=1) for gi, ti in zip(grads, t)  # each (batch,)
+             if gi is not None and ti is not None]
+    per_row = terms[0] if len(terms) == 1 else terms[0] + terms[1]
     if reduction == "none":
         return per_row
     total = per_row.sum()
@@ -126,6 +147,7 @@ def _cross_entropy_jvp(t, out, inputs, xp, *, target, reduction):
 
 CROSS_ENTROPY = defop(
     "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp, jvp=_cross_entropy_jvp,
-    math="cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t)",
+    math="cross_entropy(z, t) = −Σ t·log softmax(z);  ∂/∂z = g·(softmax(z)·Σt − t),  "
+         "∂/∂t = −g·log softmax(z)",
     expose=[parsed("cross_entropy", _cross_entropy_parse)],
 )

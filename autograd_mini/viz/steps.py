@@ -68,7 +68,7 @@ class _StepRecorder:
 
     def node(self, tensor: Tensor, grad: Any) -> None:
         i = self.index[id(tensor)]
-        self.grads[i] = np.asarray(grad)
+        self.grads[i] = _values(grad)
         self.terms.setdefault(i, [])
 
     def edge(self, tensor: Tensor, parent: Tensor, position: int, grad: Any,
@@ -77,9 +77,15 @@ class _StepRecorder:
         received = self.sources.setdefault(p, [])
         received.append(i)
         # `total` may be the very array later terms are added to: keep a snapshot.
-        self.terms[i].append(Contribution(p, position, np.asarray(grad), np.array(total),
+        self.terms[i].append(Contribution(p, position, _values(grad), np.array(_values(total)),
                                           len(received)))
 
     def steps(self) -> list[Step]:
         return [Step(i, self.grads[i], tuple(self.sources.get(i, ())), tuple(self.terms[i]))
                 for i in sorted(self.grads, reverse=True)]
+
+
+def _values(grad: Any) -> np.ndarray:
+    """A gradient as an array; with create_graph=True the engine passes Tensors that require
+    grad, which np.asarray refuses (the replay only reads their values)."""
+    return np.asarray(grad.data if isinstance(grad, Tensor) else grad)

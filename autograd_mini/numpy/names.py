@@ -1,0 +1,114 @@
+"""How a numpy name finds autograd_mini's function: one resolver for `autograd_mini.numpy` and
+for numpy's own functions called on Tensors (`__array_function__`, `__array_ufunc__`).
+
+Differentiable functions come from `registry.TENSOR_FUNCTIONS`, looked up at call time, so an
+op declared later appears without an edit here. Functions whose result carries no gradient
+(shapes, indices, booleans) run numpy on the arrays. Every other numpy name is not covered
+and raises, naming what to use instead: numpy's function never silently runs on a Tensor.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy
+
+from ..registry import PUBLIC, TENSOR_FUNCTIONS
+from ..tensor import Tensor
+
+# numpy's spelling -> autograd_mini's, where they differ (used only when the numpy name itself
+# is not declared, so an op published under numpy's name later takes precedence).
+ALIASES: dict[str, str] = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "power": "pow", "negative": "neg", "absolute": "abs", "amax": "max", "amin": "min",
+}
+
+# numpy's keyword names where autograd_mini's differ (`np.clip(x, a_min=0, a_max=1)`).
+KEYWORDS: dict[str, dict[str, str]] = {
+    "clip": {"a_min": "min", "a_max": "max"},
+    "where": {"x": "a", "y": "b"},
+}
+
+# numpy functions whose result has no gradient (metadata, indices, booleans): they run on the
+# arrays; an array result from Tensor arguments comes back as a Tensor without grad.
+NON_DIFFERENTIABLE: frozenset[str] = frozenset({
+    "shape", "ndim", "size", "result_type", "isscalar", "iscomplexobj", "isrealobj",
+    "allclose", "array_equal", "array_equiv", "isclose", "isnan", "isinf", "isfinite",
+    "isneginf", "isposinf", "signbit", "iscomplex", "isreal",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_not", "logical_xor", "any", "all",
+    "argmax", "argmin", "argsort", "argpartition", "argwhere", "nonzero", "flatnonzero",
+    "count_nonzero", "searchsorted", "digitize", "bincount", "unique", "histogram",
+    "histogram_bin_edges",
+})
+
+# numpy utilities that take no differentiable values: numpy's own objects, unchanged.
+UTILITIES: frozenset[str] = frozenset({
+    "errstate", "seterr", "geterr", "set_printoptions", "get_printoptions", "printoptions",
+    "load", "save", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt",
+    "broadcast_shapes", "ndindex", "unravel_index", "ravel_multi_index", "indices",
+    "tril_indices", "triu_indices", "diag_indices", "can_cast", "promote_types", "issubdtype",
+    "finfo", "iinfo", "dtype", "ndarray", "may_share_memory", "shares_memory",
+})
+
+
+def differentiable(name: str) -> Callable[..., Any] | None:
+    """autograd_mini's function for numpy's `name`, or None when none is declared."""
+    fn = TENSOR_FUNCTIONS.get(name)
+    if fn is not None and (name in PUBLIC or hasattr(numpy, name)):
+        return fn
+    alias = ALIASES.get(name)
+    return TENSOR_FUNCTIONS.get(alias) if alias is not None else None
+
+
+def holds_tensor(values: Iterable[Any]) -> bool:
+    """Whether a Tensor is among `values` or inside a list/tuple among them."""
+    for v in values:
+        if isinstance(v, Tensor):
+            return True
+        if type(v) in (list, tuple) and any(isinstance(u, Tensor) for u in v):
+            return True
+    return False
+
+
+def unwrap(value: Any) -> Any:
+    """Tensors (also inside lists/tuples) -> their arrays, for functions with no gradient."""
+    if isinstance(value, Tensor):
+        return value.data
+    if type(value) in (list, tuple):
+        return type(value)(unwrap(v) for v in value)
+    return value
+
+
+def rewrap(value: Any) -> Any:
+    """Array results of a non-differentiable function on Tensors -> Tensors without grad."""
+    if isinstance(value, numpy.ndarray):
+        return Tensor._make(value, False)
+    if type(value) is tuple:
+        return tuple(rewrap(v) for v in value)
+    return value
+
+
+def on_values(name: str, numpy_fn: Callable[..., Any]) -> Callable[..., Any]:
+    """numpy's `numpy_fn` for a function with no gradient: Tensors in, their arrays used."""
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if holds_tensor(args) or holds_tensor(kwargs.values()):
+            return rewrap(numpy_fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+        return numpy_fn(*args, **kwargs)
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = f"numpy.{name} (no gradient: its result is not a differentiable value)"
+    return run
+
+
+def not_covered(name: str, where: str = "numpy") -> str:
+    """The message for a numpy name autograd_mini cannot differentiate."""
+    close = difflib.get_close_matches(name, [*PUBLIC, *ALIASES], n=3, cutoff=0.75)
+    hint = f" Closest autograd_mini functions: {', '.join(close)}." if close else ""
+    return (
+        f"{where}.{name} is not covered by autograd_mini (no differentiable version is "
+        f"declared).{hint} Build it from covered functions (README, 'numpy code'), or call "
+        f"{where}.{name} on tensor.detach() to get its value without a gradient."
+    )
