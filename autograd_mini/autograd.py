@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -67,6 +67,28 @@ def _tensor_list(values: Any, what: str) -> list[Tensor]:
     if isinstance(values, (list, tuple)):
         given = "a sequence holding " + ", ".join(sorted({type(v).__name__ for v in values}))
     raise TypeError(f"grad: {what} must be a Tensor or a sequence of Tensors, got {given}")
+
+
+@overload
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: ArrayLike | Sequence[ArrayLike] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: Literal[False] = False,
+) -> tuple[Tensor, ...]: ...
+
+
+@overload
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: ArrayLike | Sequence[ArrayLike] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]: ...
 
 
 def grad(

@@ -10,6 +10,8 @@ re-implement it.
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -108,16 +110,22 @@ def _forward_error(prim: Any, inputs: Sequence[Tensor], exc: Exception) -> Excep
 
 
 def _user_frame() -> str:
-    """The innermost stack frame outside the autograd_mini and nn packages: the user's line."""
+    """The innermost stack frame outside the autograd_mini and nn packages: the user's line
+    (not `site-packages/nn/layers.py`, where a layer happened to call the op)."""
+    roots = _library_roots()
     for frame in reversed(traceback.extract_stack()[:-1]):
-        parts = frame.filename.replace("\\", "/").split("/")
-        if len(parts) < 2 or parts[-2] not in _LIBRARY_DIRS:
+        if not os.path.abspath(frame.filename).startswith(roots):
             return f"{frame.filename}:{frame.lineno} ({frame.line})"
     return "unknown location"
 
 
-# Frames in these package folders are library code, not the line a user wrote.
-_LIBRARY_DIRS = frozenset({"autograd_mini", "ops", "viz", "nn", "optim", "training", "data"})
+def _library_roots() -> tuple[str, ...]:
+    """The folders of this package and of `nn` (when imported), ending in a separator."""
+    roots = [os.path.dirname(os.path.abspath(__file__))]
+    nn = sys.modules.get("nn")
+    if nn is not None and getattr(nn, "__file__", None) and hasattr(nn, "Module"):
+        roots.append(os.path.dirname(os.path.abspath(nn.__file__)))
+    return tuple(root + os.sep for root in roots)
 
 
 def _check_forward_anomaly(prim: Any, out: Tensor) -> None:
