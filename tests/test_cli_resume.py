@@ -179,8 +179,9 @@ def test_repeated_sigkill_at_random_moments_always_resumes_to_the_same_weights(
                 time.sleep(0.005)
             time.sleep(rng.uniform(0.0, 0.02))
         process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=30)
-        assert process.returncode == -signal.SIGKILL, f"finished before kill {kill} ({seed})"
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == -signal.SIGKILL, \
+            f"finished before kill {kill} (seed {seed}), exit {process.returncode}:\n{stderr}"
         step = _step_of(out)  # the checkpoint is intact: it loads, and never goes backwards
         assert step >= seen, f"kill {kill}: checkpoint went back from {seen} to {step} ({seed})"
         kills.append(step)
