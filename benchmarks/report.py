@@ -77,6 +77,31 @@ def workload_table(title: str, unit: str, records: list[Record], stat: str = "me
     return table(note, header, rows)
 
 
+def ratio_spread_table(records: list[Record]) -> str | None:
+    """How stable each ratio is: the lowest and highest time/PyTorch ratio over the
+    repetitions, each repetition's time divided by PyTorch's in the same repetition (they ran
+    back to back), so a reader can tell a real difference from the machine's noise."""
+    names = [f for f in frameworks_in(records) if f != REFERENCE]
+    rows = []
+    for case in dict.fromkeys(r["case"] for r in records):
+        found = {r["framework"]: r for r in records if r["case"] == case}
+        reference = found.get(REFERENCE)
+        if reference is None or reference["status"] != "ok":
+            continue
+        torch_runs = [run.get("seconds") for run in reference.get("runs", [])]
+        cells = []
+        for f in names:
+            runs = [run.get("seconds") for run in found.get(f, {}).get("runs", [])]
+            ratios = [a / b for a, b in zip(runs, torch_runs) if a and b]
+            cells.append(f"{min(ratios):.2f}-{max(ratios):.2f} ({len(ratios)})" if ratios
+                         else "-")
+        rows.append([case] + cells)
+    if not rows or not names:
+        return None
+    return table("  ratio to PyTorch per repetition, lowest-highest (repetitions)",
+                 ["case"] + [LABELS.get(f, f) for f in names], rows)
+
+
 def best(record: Record) -> float:
     """The fastest block of any repetition (falls back to the reported seconds)."""
     return record.get("best_seconds") or record["seconds"]

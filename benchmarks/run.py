@@ -256,6 +256,9 @@ def render(results: list[dict[str, Any]], checks: list[dict[str, Any]],
         if not records:
             continue
         parts.append(report.workload_table(module.TITLE, module.UNIT, records, info["statistic"]))
+        spread = report.ratio_spread_table([r for r in records if not report.is_floor(r)])
+        if spread:
+            parts.append(spread)
         if name == "mlp":
             floor = report.floor_table(records)
             if floor:
