@@ -4,7 +4,7 @@
     x = am.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
     y.backward()
-    x.grad  # array([2., 4.])
+    x.grad  # Tensor([2., 4.])
 """
 
 from .autograd import backward, grad

@@ -67,7 +67,7 @@ def record(prim: Any, data: np.ndarray, parents: tuple, params: dict,
         data = np.asarray(data)
     out = _new(Tensor)  # skips __init__: the data is already a checked array
     out.data = data
-    out.grad = None
+    out._grad = None
     out._retains_grad = False
     base = data.base
     out._version = UNCHANGED if base is None else _aliased_version(base, parents)
@@ -389,16 +389,18 @@ def _raise_freed(prim: Any, freed_by: str) -> None:
 
 
 def _accumulate_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
-    """Leaf gradients accumulate across backward calls, as in PyTorch."""
-    if create_graph:
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
+    """Leaf gradients accumulate across backward calls, as in PyTorch; `.grad` is a Tensor."""
+    current = tensor._grad
+    if create_graph:  # g is a recorded Tensor: the sum stays differentiable
+        tensor._grad = g if current is None else current + g
         return
-    if tensor.grad is None:
-        # `.grad` must be an array nobody else holds: optimizers and clipping update it in
+    if current is None:
+        # `.grad` must hold an array nobody else holds: optimizers and clipping update it in
         # place, and `g` may be a read-only broadcast view or shared with another tensor.
-        tensor.grad = g if owned else np.array(g, dtype=tensor.dtype, copy=True)
+        array = g if owned else np.array(g, dtype=tensor.dtype, copy=True)
     else:
-        tensor.grad = tensor.grad + g
+        array = np.asarray(current.data + g)
+    tensor._grad = Tensor._make(array, False)
 
 
 def _raise_mutated(tensor: Tensor, prim: Any, parents: tuple, clock: int) -> None:

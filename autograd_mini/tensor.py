@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AutogradError
+from .errors import AutogradError, ShapeError
 from .grad_mode import STATE
 from .node import UNCHANGED, Node
 
@@ -44,7 +44,7 @@ class Tensor(Node):
     either one is seen by backward.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_retains_grad", "_origin", "name",
+    __slots__ = ("data", "_grad", "_requires_grad", "_retains_grad", "_origin", "name",
                  "__weakref__")
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -55,7 +55,7 @@ class Tensor(Node):
             if dtype is None or np.dtype(dtype) == data.dtype:
                 version = source._own_version()  # same memory: same version counter
         self.data: np.ndarray = to_array(data, dtype)
-        self.grad: Any = None
+        self._grad: Tensor | None = None
         self._requires_grad = False
         self._prim = None
         self._version = version
@@ -68,7 +68,7 @@ class Tensor(Node):
         """Fast constructor for op outputs and constants: no conversion, no checks."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t._requires_grad = requires_grad
         t._prim = None
         t._version = UNCHANGED
@@ -92,6 +92,25 @@ class Tensor(Node):
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient, a Tensor of this tensor's shape (None until a backward
+        reaches it). A Tensor in every mode, as in PyTorch: after `backward(create_graph=True)`
+        it is itself recorded and differentiable; `.grad.data` is its array."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):
+            value = Tensor._make(np.asarray(value, dtype=self.data.dtype), False)
+        if value.shape != self.data.shape:
+            raise ShapeError(f"grad: assigned a gradient of shape {value.shape} to a tensor of "
+                             f"shape {self.data.shape}; they must match")
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:

@@ -75,8 +75,8 @@ def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
         grad = p.grad
         if set_to_none or grad is None:
             p.grad = None
-        elif isinstance(grad, np.ndarray) and grad.flags.writeable:
-            grad.fill(0)
+        elif grad.data.flags.writeable and not grad.requires_grad:
+            grad.data.fill(0)
         else:
             p.grad = np.zeros_like(p.data)
 
@@ -536,7 +536,5 @@ def _cast_in_place(tensor: Tensor, dtype: np.dtype) -> None:
     tensor.data = tensor.data.astype(dtype)
     tensor.copy_(tensor.data)  # a no-op write through the public API, which marks it changed
     grad = tensor.grad
-    if isinstance(grad, np.ndarray):
-        tensor.grad = grad.astype(dtype)
-    elif isinstance(grad, Tensor):
+    if grad is not None:
         tensor.grad = am.astype(grad.detach(), dtype)

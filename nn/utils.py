@@ -61,7 +61,8 @@ def clip_grad_value_(params: am.Tensor | Iterable[am.Tensor], clip_value: float)
 
 
 def _gradients(params: am.Tensor | Iterable[am.Tensor]) -> list[tuple[am.Tensor, np.ndarray]]:
-    """(parameter, gradient array) for parameters that have a gradient."""
+    """(parameter, gradient array) for parameters that have a gradient (`.grad.data`, changed
+    in place by the clipping functions)."""
     params = [params] if isinstance(params, am.Tensor) else list(params)
     pairs = []
     for p in params:

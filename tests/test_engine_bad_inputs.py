@@ -579,7 +579,7 @@ def test_non_contiguous_read_only_inputs_give_the_same_values_and_gradients(op, 
     for leaf, reference_leaf, view, original in zip(leaves, plain, views, case.arrays):
         np.testing.assert_allclose(leaf.grad, reference_leaf.grad, rtol=1e-13, atol=1e-15)
         np.testing.assert_array_equal(view, original)  # inputs untouched
-        assert leaf.grad.flags.writeable  # the gradient is the leaf's own array
+        assert leaf.grad.data.flags.writeable  # the gradient is the leaf's own array
 
 
 MULTI_INPUT = [op for op in OPS if op.arity >= 2]

@@ -39,7 +39,7 @@ def test_gradient_of_a_matmul_weight_is_owned_writable_and_correct():
     x = am.tensor(np.arange(6.0).reshape(3, 2))
     w = am.tensor(np.ones((2, 2)), requires_grad=True)
     (x @ w).sum().backward()
-    assert w.grad.flags.writeable and w.grad.base is None
+    assert w.grad.data.flags.writeable and w.grad.data.base is None
     np.testing.assert_array_equal(w.grad, x.data.T @ np.ones((3, 2)))
 
 
@@ -47,6 +47,6 @@ def test_0d_leaf_gradients_are_writable_arrays():
     x = am.tensor(0.0, requires_grad=True)
     y = am.tensor(0.0, requires_grad=True)
     (x - y).backward()
-    assert isinstance(x.grad, np.ndarray) and x.grad.flags.writeable
-    assert isinstance(y.grad, np.ndarray) and y.grad.flags.writeable
+    assert isinstance(x.grad, am.Tensor) and x.grad.data.flags.writeable
+    assert isinstance(y.grad, am.Tensor) and y.grad.data.flags.writeable
     assert y.grad == -1.0

@@ -36,7 +36,7 @@ def test_conv_layers_train_in_float32():
     loss = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 3]))
     loss.backward()
     for p in model.parameters():
-        assert p.grad.dtype == np.float32 and np.isfinite(p.grad).all()
+        assert p.grad.dtype == np.float32 and np.isfinite(p.grad.data).all()
 
 
 def test_conv_init_uses_the_kernels_fan_in():

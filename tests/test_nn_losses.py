@@ -139,7 +139,7 @@ def test_extreme_logits_are_stable_and_silent(dtype):
         bce_probs = nn.BCELoss()(probs, (logits < 0).astype(dtype))
         (ce.sum() + bce + bce_probs).backward()
     assert np.all(np.isfinite(ce.data)) and np.isfinite(bce.item())
-    assert np.isfinite(bce_probs.item()) and np.all(np.isfinite(z.grad))
+    assert np.isfinite(bce_probs.item()) and np.all(np.isfinite(z.grad.data))
     # Correctly scaled: the first row's loss is 2e4 (logit gap), not inf or 0.
     assert ce.data[0] == pytest.approx(2e4, rel=1e-6)
     # BCE on saturated probabilities: each log is floored at −100, as in PyTorch.
@@ -214,7 +214,7 @@ def test_losses_at_extreme_magnitudes_are_finite_silent_with_bounded_gradients(
 
         out = strict(run)
         assert out.dtype == dtype and np.all(np.isfinite(out.data)), (big, out.data)
-        assert np.all(np.isfinite(x.grad)) and np.all(np.abs(x.grad) <= slope * 1.0001), big
+        assert np.all(np.isfinite(x.grad.data)) and np.all(np.abs(x.grad.data) <= slope * 1.0001), big
 
 
 @pytest.mark.hardening("resources/mse")
@@ -230,7 +230,7 @@ def test_mse_is_finite_up_to_the_square_root_of_the_largest_float(dtype):
         return out
 
     out = strict(run)
-    assert np.isfinite(out.item()) and np.all(np.isfinite(pred.grad))
+    assert np.isfinite(out.item()) and np.all(np.isfinite(pred.grad.data))
     np.testing.assert_allclose(out.item(), 2 * (1.5 * big) ** 2, rtol=1e-6)
 
 
@@ -253,7 +253,7 @@ def test_float16_bce_of_confidently_wrong_predictions_is_finite(loss):
     out32 = fn(x32, target.astype(np.float32))
     out32.sum().backward()
     assert out16.dtype == np.float16 and x16.grad.dtype == np.float16
-    assert np.isfinite(out16.data).all() and np.isfinite(x16.grad).all()
+    assert np.isfinite(out16.data).all() and np.isfinite(x16.grad.data).all()
     np.testing.assert_allclose(out16.data, out32.data, rtol=2e-3)
     np.testing.assert_allclose(x16.grad, x32.grad, rtol=2e-3)
     if loss == "bce":

@@ -119,7 +119,7 @@ def test_zero_grad_set_to_none_and_fill():
     grad_array = weight.grad
     assert np.any(grad_array != 0)
     model.zero_grad(set_to_none=False)
-    assert weight.grad is grad_array and not np.any(weight.grad)
+    assert weight.grad is grad_array and not np.any(weight.grad.data)
     model.zero_grad()
     assert weight.grad is None
 
@@ -289,11 +289,11 @@ def test_zero_grad_without_none_replaces_a_read_only_gradient():
     frozen.flags.writeable = False
     weight.grad = frozen
     model.zero_grad(set_to_none=False)
-    assert isinstance(weight.grad, np.ndarray) and not np.any(weight.grad)
+    assert isinstance(weight.grad, am.Tensor) and not np.any(weight.grad.data)
     assert np.all(frozen == 1)  # the caller's array is untouched
     weight.grad = frozen
     nn.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=False)
-    assert not np.any(weight.grad) and np.all(frozen == 1)
+    assert not np.any(weight.grad.data) and np.all(frozen == 1)
 
 
 # ---- forward hooks: the one way to observe a module's output -------------------------------------

@@ -190,7 +190,7 @@ def test_zero_grad_and_closure():
     np.testing.assert_array_equal(w.data, [0.0, 0.0])  # w - 0.5·2w
     grad = w.grad
     opt.zero_grad(set_to_none=False)
-    assert w.grad is grad and not grad.any()
+    assert w.grad is grad and not grad.data.any()
     opt.zero_grad()
     assert w.grad is None
 
@@ -241,6 +241,5 @@ def test_invalid_params():
         optim.SGD([{"params": [w], "learning_rate": 0.1}], lr=0.1)
     with pytest.raises(ValueError, match="non-leaf"):
         optim.SGD([w * 2], lr=0.1)
-    w.grad = np.zeros(3)
-    with pytest.raises(am.ShapeError, match=r"\(3,\)"):
-        optim.SGD([w], lr=0.1).step()
+    with pytest.raises(am.ShapeError, match=r"\(3,\)"):  # refused at assignment, as in PyTorch
+        w.grad = np.zeros(3)

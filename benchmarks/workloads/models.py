@@ -96,7 +96,7 @@ def _autograd_mini_raw(weights: Weights, optimizer: str, lr: float) -> Classifie
         loss = am.cross_entropy(forward(x), y)
         loss.backward()
         with am.no_grad():
-            opt.step([p.grad for p in params])
+            opt.step([p.grad.data for p in params])
         return loss
 
     def predict(x: np.ndarray) -> np.ndarray:

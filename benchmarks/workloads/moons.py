@@ -146,7 +146,7 @@ def _framework_api(framework: str) -> tuple[Callable, Callable, Callable, Callab
                 p.grad = None
             loss.backward()
             for p in params:
-                p.data -= lr * p.grad
+                p.data -= lr * p.grad.data
 
         return (am.tensor, lambda v: am.tensor(v, requires_grad=True), am.relu, am_update)
     if framework == "torch":
