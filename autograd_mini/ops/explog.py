@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .expose import binary, defop, unary
+from .expose import binary, chain_rule, defop, unary
 from .tangents import tangent_sum
 
 _LN2 = float(np.log(2.0))
@@ -20,16 +20,14 @@ _LN10 = float(np.log(10.0))
 
 EXP2 = defop(
     "exp2", np.exp2,
-    vjp=lambda g, out, inputs, needs, xp: (g * (out * _LN2),),
-    jvp=lambda t, out, inputs, xp: t[0] * (out * _LN2),
+    **chain_rule(lambda out, a, xp: (out * _LN2)),
     math="exp2(a) = 2ᵃ;  ∂/∂a = g·2ᵃ·ln 2",
     expose=[unary("exp2")],
 )
 
 EXPM1 = defop(
     "expm1", np.expm1,
-    vjp=lambda g, out, inputs, needs, xp: (g * xp.exp(inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] * xp.exp(inputs[0]),
+    **chain_rule(lambda out, a, xp: xp.exp(a)),
     math="expm1(a) = eᵃ − 1;  ∂/∂a = g·eᵃ",
     expose=[unary("expm1")],
 )
@@ -106,8 +104,7 @@ LOGADDEXP2 = defop(
 # ---- powers -------------------------------------------------------------------------------------
 SQUARE = defop(
     "square", np.square,
-    vjp=lambda g, out, inputs, needs, xp: (g * (inputs[0] * 2.0),),
-    jvp=lambda t, out, inputs, xp: t[0] * (inputs[0] * 2.0),
+    **chain_rule(lambda out, a, xp: (a * 2.0)),
     math="square(a) = a²;  ∂/∂a = g·2a",
     expose=[unary("square")],
 )

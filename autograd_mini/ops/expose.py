@@ -123,6 +123,19 @@ def defop(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple], *, 
     return prim
 
 
+def chain_rule(derivative: Callable[[Any, Any, Any], Any]) -> dict[str, Callable[..., Any]]:
+    """`vjp=` and `jvp=` of a one-input elementwise op from its derivative f′(a), written once:
+    `derivative(out, a, xp)`; the VJP is g·f′(a) and the JVP t·f′(a). Use as
+    `defop(name, forward, **chain_rule(lambda out, a, xp: xp.cos(a)), ...)`."""
+    def vjp(g: Any, out: Any, inputs: tuple, needs: tuple, xp: Any) -> tuple:
+        return (g * derivative(out, inputs[0], xp),)
+
+    def jvp(t: tuple, out: Any, inputs: tuple, xp: Any) -> Any:
+        return t[0] * derivative(out, inputs[0], xp)
+
+    return {"vjp": vjp, "jvp": jvp}
+
+
 def unary(name: str, *, method: str | bool = True) -> Exposure:
     """`am.name(x)` and `x.name()` for a one-input op without parameters."""
     return Exposure(name, method=method)
@@ -182,5 +195,5 @@ def composite(name: str, *, method: str | bool = False) -> Callable[[Callable], 
     return declare
 
 
-__all__ = ["NO_PARAMS", "Exposure", "binary", "composite", "defop", "parsed", "publish",
-           "unary"]
+__all__ = ["NO_PARAMS", "Exposure", "binary", "chain_rule", "composite", "defop", "parsed",
+           "publish", "unary"]

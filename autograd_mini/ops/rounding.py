@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .args import as_int, as_tensor
-from .expose import binary, defop, parsed, unary
+from .expose import binary, chain_rule, defop, parsed, unary
 from .tangents import tangent_sum, zeros_like
 
 
@@ -139,8 +139,7 @@ COPYSIGN = defop(
 
 FABS = defop(
     "fabs", np.fabs,
-    vjp=lambda g, out, inputs, needs, xp: (g * np.sign(xp.value(inputs[0])),),
-    jvp=lambda t, out, inputs, xp: t[0] * np.sign(xp.value(inputs[0])),
+    **chain_rule(lambda out, a, xp: np.sign(xp.value(a))),
     math="fabs(a) = |a|;  ∂/∂a = g·sign(a)  (0 at a = 0)",
     expose=[unary("fabs")],
 )

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .expose import binary, defop, unary
+from .expose import binary, chain_rule, defop, unary
 from .tangents import tangent_sum
 
 SIN = defop(
     "sin", np.sin,
-    vjp=lambda g, out, inputs, needs, xp: (g * xp.cos(inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] * xp.cos(inputs[0]),
+    **chain_rule(lambda out, a, xp: xp.cos(a)),
     math="sin(a);  ∂/∂a = g·cos a",
     expose=[unary("sin")],
 )
@@ -31,8 +30,7 @@ COS = defop(
 
 TAN = defop(
     "tan", np.tan,
-    vjp=lambda g, out, inputs, needs, xp: (g * (1.0 + out * out),),
-    jvp=lambda t, out, inputs, xp: t[0] * (1.0 + out * out),
+    **chain_rule(lambda out, a, xp: (1.0 + out * out)),
     math="tan(a);  ∂/∂a = g·(1 + tan²a)",
     expose=[unary("tan")],
 )
@@ -113,16 +111,14 @@ HYPOT = defop(
 # ---- hyperbolic ---------------------------------------------------------------------------------
 SINH = defop(
     "sinh", np.sinh,
-    vjp=lambda g, out, inputs, needs, xp: (g * xp.cosh(inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] * xp.cosh(inputs[0]),
+    **chain_rule(lambda out, a, xp: xp.cosh(a)),
     math="sinh(a);  ∂/∂a = g·cosh a",
     expose=[unary("sinh")],
 )
 
 COSH = defop(
     "cosh", np.cosh,
-    vjp=lambda g, out, inputs, needs, xp: (g * xp.sinh(inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] * xp.sinh(inputs[0]),
+    **chain_rule(lambda out, a, xp: xp.sinh(a)),
     math="cosh(a);  ∂/∂a = g·sinh a",
     expose=[unary("cosh")],
 )
@@ -162,16 +158,14 @@ _DEGREES_PER_RADIAN = 180.0 / np.pi
 
 DEG2RAD = defop(
     "deg2rad", np.deg2rad,
-    vjp=lambda g, out, inputs, needs, xp: (g * _RADIANS_PER_DEGREE,),
-    jvp=lambda t, out, inputs, xp: t[0] * _RADIANS_PER_DEGREE,
+    **chain_rule(lambda out, a, xp: _RADIANS_PER_DEGREE),
     math="deg2rad(a) = a·π/180;  ∂/∂a = g·π/180",
     expose=[unary("deg2rad")],
 )
 
 RAD2DEG = defop(
     "rad2deg", np.rad2deg,
-    vjp=lambda g, out, inputs, needs, xp: (g * _DEGREES_PER_RADIAN,),
-    jvp=lambda t, out, inputs, xp: t[0] * _DEGREES_PER_RADIAN,
+    **chain_rule(lambda out, a, xp: _DEGREES_PER_RADIAN),
     math="rad2deg(a) = a·180/π;  ∂/∂a = g·180/π",
     expose=[unary("rad2deg")],
 )
