@@ -100,9 +100,10 @@ def test_grad_of_the_ode_cost_with_respect_to_a_list_of_weights():
     for layer, index in ((0, (1, 1)), (1, (0, 3))):
         assert grads[layer][index] == pytest.approx(
             _finite_difference(ode_cost, P, (X,), layer, index), rel=1e-6)
-    by_keyword = grad(ode_cost_x_first, argnum=1)(X, P)
-    for a, b in zip(by_keyword, grads):
-        numpy.testing.assert_array_equal(a, b)
+    for second in (grad(ode_cost_x_first, 1)(X, P), grad(ode_cost_x_first, argnum=1)(X, P)):
+        assert isinstance(second, list)
+        for a, b in zip(second, grads):
+            numpy.testing.assert_array_equal(a, b)
 
 
 def test_grad_of_a_cost_summing_jacobian_and_hessian_over_points_in_a_loop():
