@@ -207,22 +207,26 @@ class _Inputs:
             raise ValueError(f"{where}: argnums {argnums} out of range for {len(args)} "
                              "positional arguments")
         self.args = list(args)
-        self.where = where
-        self.labels: list[str] = []  # "argument 1" or "argument 1[0]", one per leaf
+        self.where, self.argnums, self.given = where, argnums, args
         self.groups: list[tuple[list[_Leaf], Callable[[list[Any]], Any]]] = []
         for a in argnums:
             values, rebuild = _flatten(args[a])
-            self.labels += [f"argument {a}" if len(values) == 1 and values[0] is args[a]
-                            else f"argument {a}[{i}]" for i in range(len(values))]
             leaves = [_Leaf(v, where, f"argument {a}", reverse) for v in values]
             self.groups.append((leaves, rebuild))
             self.args[a] = rebuild([leaf.tensor for leaf in leaves])
 
     def warn_independent(self, reached: Sequence[bool]) -> None:
         """IndependentOutputWarning (ignored by default) naming the leaves not reached."""
-        names = [label for label, r in zip(self.labels, reached) if not r]
-        if names:
-            _warn_independent(self.where, ", ".join(names))
+        if all(reached):
+            return
+        labels = []  # "argument 1", or "argument 1[0]" for the leaves of a container
+        for a, (leaves, _) in zip(self.argnums, self.groups):
+            if len(leaves) == 1 and not isinstance(self.given[a], (list, tuple, dict)):
+                labels.append(f"argument {a}")
+            else:
+                labels += [f"argument {a}[{i}]" for i in range(len(leaves))]
+        _warn_independent(self.where, ", ".join(
+            label for label, r in zip(labels, reached) if not r))
 
     @property
     def leaves(self) -> list[_Leaf]:
@@ -232,7 +236,8 @@ class _Inputs:
         """Per-leaf results rebuilt into the arguments' structure (one per argnum); a None
         result (the output does not depend on that leaf) becomes zeros."""
         out, start = [], 0
-        self.warn_independent([r is not None for r in results])
+        if any(r is None for r in results):
+            self.warn_independent([r is not None for r in results])
         for leaves, rebuild in self.groups:
             n = len(leaves)
             out.append(rebuild([leaf.export(r, keep_tensor)
