@@ -544,7 +544,7 @@ def test_nan_in_one_row_leaves_the_other_rows_of_softmax_and_cross_entropy_exact
 # LAPACK's SVD refuses non-finite input (numpy and PyTorch raise): a LinAlgError naming the op,
 # pinned in tests/test_ops_linalg_edges.py.
 SVD_BASED = {"svd", "pinv", "lstsq"}
-# Ops whose purpose is to take NaN out (tests/test_ops_hips_names.py pins their NaN results).
+# Ops whose purpose is to take NaN out (tests/test_ops_numpy_names_edges.py pins their NaN results).
 NAN_REMOVING = {"fmax", "fmin", "nan_to_num"}
 
 
