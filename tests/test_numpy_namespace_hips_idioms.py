@@ -109,10 +109,15 @@ def test_linspace_values_match_numpy_and_gradients_are_the_fractions(num, endpoi
 
 def test_linspace_of_vector_ends_along_an_axis():
     start, stop = numpy.array([0.0, 1.0]), numpy.array([1.0, 3.0])
-    out = np.linspace(am.tensor(start), am.tensor(stop), 4, axis=1, retstep=True)
+    out = np.linspace(am.tensor(start, requires_grad=True), am.tensor(stop), 4, axis=1,
+                      retstep=True)
     expected = numpy.linspace(start, stop, 4, axis=1, retstep=True)
+    assert isinstance(out[0], am.Tensor) and out[0].requires_grad
     numpy.testing.assert_allclose(out[0].data, expected[0])
     numpy.testing.assert_allclose(out[1].data, expected[1])
+    d_start = jacobian(lambda s: np.linspace(s, stop, 4, axis=1))(start)  # (2, 4, 2)
+    numpy.testing.assert_allclose(d_start, numpy.eye(2)[:, None, :] *
+                                  (1.0 - numpy.arange(4) / 3.0)[None, :, None])
 
 
 # ---- integer casts carry no gradient, so they are allowed ----------------------------------
