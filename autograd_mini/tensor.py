@@ -136,8 +136,10 @@ class Tensor(Node):
     # ---- numpy interoperability: never a silent cut of the graph ------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """`np.asarray(t)`: the array, unless t requires grad while the graph is recorded
-        (PyTorch's rule: the result would silently carry no gradient)."""
-        if self._requires_grad and STATE.grad_enabled:
+        (PyTorch's rule: the result would silently carry no gradient). An integer or boolean
+        dtype is allowed (`np.int64(t)`, as `t.long()` in PyTorch): it has no gradient to lose."""
+        if self._requires_grad and STATE.grad_enabled and (
+                dtype is None or np.dtype(dtype).kind not in "biu"):
             raise self._silent_detach_error("np.asarray(tensor)")
         data = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return data.copy() if copy else data

@@ -10,7 +10,19 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from op_table import AWAY, DIVISOR, POSITIVE, REAL, Case, Op, Shape, ShapeStrategy, binary, unary
+from op_table import (
+    AWAY,
+    DIVISOR,
+    POSITIVE,
+    REAL,
+    Case,
+    Op,
+    Shape,
+    ShapeStrategy,
+    _distinct_pair,
+    binary,
+    unary,
+)
 
 import autograd_mini as am
 from autograd_mini import testing as amt
@@ -80,6 +92,8 @@ ROWS: list[Op] = [
     Op("arctanh", am.arctanh, np.arctanh, 1, unary(OPEN_UNIT)),
     Op("deg2rad", am.deg2rad, lambda x: x * np.pi / 180, 1, unary()),
     Op("rad2deg", am.rad2deg, lambda x: x * 180 / np.pi, 1, unary()),
+    # off 0, where torch's second derivative is 0 and ours −π²/3 (test_ops_numpy_names_edges.py)
+    Op("sinc", am.sinc, lambda x: np.sin(np.pi * x) / (np.pi * x), 1, unary(AWAY)),
     # exponentials, logarithms, powers (autograd_mini/ops/explog.py)
     Op("exp2", am.exp2, lambda x: 2.0 ** x, 1, unary()),
     Op("expm1", am.expm1, np.expm1, 1, unary()),
@@ -111,4 +125,9 @@ ROWS: list[Op] = [
     Op("copysign", am.copysign, np.copysign, 2, binary(AWAY, AWAY), smooth=False,
        broadcasts=True),
     Op("fabs", am.fabs, np.abs, 1, unary(AWAY), smooth=False, torch=_t("abs")),
+    # NaN-ignoring extrema and nan_to_num (autograd_mini/ops/elementwise.py); their NaN and
+    # infinity cases are in test_ops_numpy_names_edges.py
+    Op("fmax", am.fmax, np.maximum, 2, _distinct_pair, smooth=False, broadcasts=True),
+    Op("fmin", am.fmin, np.minimum, 2, _distinct_pair, smooth=False, broadcasts=True),
+    Op("nan_to_num", am.nan_to_num, lambda x: x, 1, unary()),
 ]

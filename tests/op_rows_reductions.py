@@ -126,6 +126,23 @@ def _t_norm(x, ord, axis, keepdims):  # noqa: A002
     return torch.linalg.norm(x, ord, dim=axis, keepdim=keepdims)
 
 
+@st.composite
+def _partition_params(draw, shape):
+    axis = draw(st.integers(-len(shape), len(shape) - 1)) if shape else None
+    n = shape[axis] if shape else 1
+    kth = draw(st.integers(0, n - 1) | st.lists(st.integers(0, n - 1), min_size=1, max_size=3))
+    return {"kth": kth, "axis": axis}
+
+
+def _t_partition(x, kth, axis):
+    """torch gathers the values at numpy's argpartition of them (torch has no partition)."""
+    torch = _torch()
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    order = np.argpartition(x.detach().numpy(), kth, axis=axis)
+    return torch.take_along_dim(x, torch.from_numpy(order), dim=axis)
+
+
 # ---- rows --------------------------------------------------------------------------------------
 ROWS: list[Op] = [
     # the zero-free and the zero paths in one row: the drawn masks include "no zeros"
@@ -142,6 +159,8 @@ ROWS: list[Op] = [
        torch=_t_scan("cumprod")),
     Op("sort", am.sort, np.sort, 1, unary(amt.distinct_values, _scan_axis), smooth=False,
        torch=_t_sort),
+    Op("partition", am.partition, np.partition, 1, unary(amt.distinct_values,
+       _partition_params), smooth=False, torch=_t_partition),
     Op("median", am.median, np.median, 1, unary(amt.distinct_values, _reduce_params),
        smooth=False, torch=lambda x, axis, keepdims: _t_quantile(x, 0.5, axis, keepdims)),
     Op("quantile", am.quantile, np.quantile, 1, unary(amt.distinct_values, _quantile_params),

@@ -248,6 +248,52 @@ def _empty_index_case(draw, base):
     return Case((draw(REAL(shape)),), {"index": (slice(None),) * axis + (index,)})
 
 
+@st.composite
+def _rot90_params(draw, shape):
+    a0, a1 = draw(st.permutations(range(len(shape))))[:2]
+    return {"k": draw(st.integers(-1, 5)), "axes": (a0 - len(shape) * draw(st.booleans()), a1)}
+
+
+@st.composite
+def _rollaxis_params(draw, shape):
+    n = len(shape)
+    return {"axis": draw(st.integers(-n, n - 1)), "start": draw(st.integers(-n, n))}
+
+
+def _sections_along(axis_of: Callable[[int], int], min_dims: int):
+    @st.composite
+    def case(draw, base):
+        shape = tuple(draw(base))
+        shape = shape + (2,) * max(0, min_dims - len(shape))
+        n = shape[axis_of(len(shape))]
+        if draw(st.booleans()):
+            sections = draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0]))
+        else:
+            sections = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+        return Case((draw(REAL(shape)),), {"sections": sections})
+
+    return case
+
+
+@st.composite
+def _append_case(draw, base):
+    shape = tuple(draw(base))
+    if shape and draw(st.booleans()):
+        axis = draw(st.integers(-len(shape), len(shape) - 1))
+        other = list(shape)
+        other[axis] = draw(st.integers(0, 3))
+        return Case((draw(REAL(shape)), draw(REAL(tuple(other)))), {"axis": axis})
+    other = tuple(draw(amt.shapes(max_dims=2, max_side=3)))
+    return Case((draw(REAL(shape)), draw(REAL(other))), {"axis": None})
+
+
+def _t_append(a, b, axis):
+    torch = _torch()
+    if axis is None:
+        return torch.cat([a.reshape(-1), b.reshape(-1)])
+    return torch.cat([a, b], dim=axis)
+
+
 # ---- helpers for the list-returning rows ------------------------------------------------------
 def _pieces_am(pieces):
     return am.concatenate([p.ravel() * float(i + 1) for i, p in enumerate(pieces)])
@@ -338,6 +384,28 @@ ROWS: list[Op] = [
     Op("broadcast_arrays", lambda a, b: am.stack(am.broadcast_arrays(a, b)),
        lambda a, b: np.stack(np.broadcast_arrays(a, b)), 2, _broadcast_pair,
        torch=lambda a, b: _torch().stack(_torch().broadcast_tensors(a, b))),
+    Op("flipud", am.flipud, np.flipud, 1, unary(), min_dims=1,
+       torch=lambda x: _torch().flipud(x)),
+    Op("fliplr", am.fliplr, np.fliplr, 1, unary(), min_dims=2,
+       torch=lambda x: _torch().fliplr(x)),
+    Op("rot90", am.rot90, np.rot90, 1, unary(REAL, _rot90_params), min_dims=2,
+       torch=lambda x, k, axes: _torch().rot90(x, k, [a % x.ndim for a in axes])),
+    Op("rollaxis", am.rollaxis, np.rollaxis, 1, unary(REAL, _rollaxis_params), min_dims=1,
+       torch=_t_gather(lambda flat, axis, start: np.rollaxis(flat, axis, start))),
+    Op("hsplit", lambda x, sections: _pieces_am(am.hsplit(x, sections)),
+       lambda x, sections: _pieces_np(np.hsplit(x, sections)), 1,
+       _sections_along(lambda n: 1 if n > 1 else 0, 1), min_dims=1,
+       torch=lambda x, sections: _t_pieces(_torch().tensor_split(
+           x, sections, dim=1 if x.ndim > 1 else 0))),
+    Op("vsplit", lambda x, sections: _pieces_am(am.vsplit(x, sections)),
+       lambda x, sections: _pieces_np(np.vsplit(x, sections)), 1,
+       _sections_along(lambda n: 0, 2), min_dims=2,
+       torch=lambda x, sections: _t_pieces(_torch().tensor_split(x, sections, dim=0))),
+    Op("dsplit", lambda x, sections: _pieces_am(am.dsplit(x, sections)),
+       lambda x, sections: _pieces_np(np.dsplit(x, sections)), 1,
+       _sections_along(lambda n: 2, 3), min_dims=3,
+       torch=lambda x, sections: _t_pieces(_torch().tensor_split(x, sections, dim=2))),
+    Op("append", am.append, np.append, 2, _append_case, torch=_t_append),
     Op("getitem[empty]", am.getitem, lambda x, index: x[index], 1, _empty_index_case,
        min_dims=1, torch=_t_gather(lambda flat, index: flat[index])),
 ]

@@ -52,7 +52,8 @@ def _unary(name: str, fn: Callable[..., am.Tensor] | None = None,
 _SPECIAL_CALLS = [
     *[Call(n, getattr(am, n), ((2, 3), (3,)))
       for n in ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "arctan2", "hypot",
-                "logaddexp", "logaddexp2", "remainder", "mod", "fmod", "copysign")],
+                "logaddexp", "logaddexp2", "remainder", "mod", "fmod", "copysign", "fmax",
+                "fmin", "append")],
     Call("where", lambda a, b: am.where(COND, a, b), ((2, 3), (3,))),
     _unary("clip", lambda x: am.clip(x, 0.0, 1.5)),
     _unary("astype", lambda x: am.astype(x, np.float32)),
@@ -104,6 +105,16 @@ _SPECIAL_CALLS = [
     _unary("avg_pool", lambda x: am.avg_pool(x, 2), (2, 3, 4, 4)),
     _unary("quantile", lambda x: am.quantile(x, [0.25, 0.5], axis=1)),
     _unary("norm", lambda x: am.norm(x, axis=1)),
+    # numpy's names from the HIPS autograd test suite (ops/arrange.py, conveniences.py,
+    # sorting.py)
+    _unary("partition", lambda x: am.partition(x, 1, axis=1)),
+    _unary("rot90", lambda x: am.rot90(x, 1)),
+    _unary("rollaxis", lambda x: am.rollaxis(x, 1)),
+    _unary("hsplit", lambda x: am.hsplit(x, 3)[1]),
+    _unary("vsplit", lambda x: am.vsplit(x, 2)[0]),
+    _unary("dsplit", lambda x: am.dsplit(x, 1)[0], (2, 3, 1)),
+    Call("row_stack", lambda a, b: am.row_stack([a, b]), ((2, 3), (3,))),
+    Call("select", lambda a, b: am.select([COND, ~COND], [a, b]), ((2, 3), (3,))),
 ]
 # integer-valued, without a graph: tests/test_ops_reduction_edges.py checks them
 _NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort"}
@@ -533,10 +544,13 @@ def test_nan_in_one_row_leaves_the_other_rows_of_softmax_and_cross_entropy_exact
 # LAPACK's SVD refuses non-finite input (numpy and PyTorch raise): a LinAlgError naming the op,
 # pinned in tests/test_ops_linalg_edges.py.
 SVD_BASED = {"svd", "pinv", "lstsq"}
+# Ops whose purpose is to take NaN out (tests/test_ops_numpy_names_edges.py pins their NaN results).
+NAN_REMOVING = {"fmax", "fmin", "nan_to_num"}
 
 
 @pytest.mark.hardening("engine/anomaly")
-@pytest.mark.parametrize("call", [c for c in CALLS if c.name not in SVD_BASED], ids=repr)
+@pytest.mark.parametrize("call", [c for c in CALLS if c.name not in SVD_BASED | NAN_REMOVING],
+                         ids=repr)
 def test_detect_anomaly_names_the_op_fed_a_nan_and_the_users_line(call):
     leaves = _leaves(call)
     leaves[0].data[(0,) * leaves[0].ndim] = np.nan  # reaches the output of every op here

@@ -24,20 +24,28 @@ import numpy
 import numpy.random as random
 
 from ..registry import PUBLIC, TENSOR_FUNCTIONS
+from ..tensor import Tensor
 from . import linalg as linalg  # numpy.linalg's names
-from .creation import CREATION
+from .creation import CREATION, array
+from .index_tricks import INDEX_TRICKS
 from .names import (
     ALIASES,
     KEYWORDS,
     NON_DIFFERENTIABLE,
+    POSITIONAL_KEYWORDS,
+    SEQUENCE_ARGUMENTS,
     UTILITIES,
     differentiable,
     holds_tensor,
     not_covered,
     on_values,
 )
+from .real_parts import REAL_PARTS
 
 globals().update(CREATION)  # zeros, ones, arange, linspace, eye, array, meshgrid, ...
+globals().update(REAL_PARTS)  # real, imag, conj, ... of real values
+globals().update(INDEX_TRICKS)  # r_, c_
+__version__ = numpy.__version__  # the numpy whose names these are
 sys.modules[f"{__name__}.random"] = random  # `import autograd_mini.numpy.random` is numpy's
 
 pi, e, inf, nan, newaxis, euler_gamma = (numpy.pi, numpy.e, numpy.inf, numpy.nan,
@@ -49,15 +57,44 @@ DTYPES = {name: value for name, value in vars(numpy).items()
 globals().update(DTYPES)
 
 
+_IN_A_LIST = 2
+
+
+def _tensors_in(args: tuple) -> int:
+    """0: no Tensor among args; _IN_A_LIST: the first one found is inside a list or tuple
+    (`np.mean([x, x + 2])`); 1: it is an argument itself (a later list holding Tensors then
+    reaches the function as a list, which refuses it rather than dropping the graph)."""
+    for a in args:
+        if isinstance(a, Tensor):
+            return 1
+        if (type(a) is list or type(a) is tuple) and holds_tensor(a):
+            return _IN_A_LIST
+    return 0
+
+
+def _lists_as_arrays(args: tuple) -> tuple:
+    """Each list or tuple holding Tensors -> one Tensor (numpy reads it as one array)."""
+    return tuple(array(a) if type(a) in (list, tuple) and holds_tensor((a,)) else a
+                 for a in args)
+
+
 def dual(name: str, tensor_fn: Callable[..., Any], numpy_fn: Callable[..., Any] | None
          ) -> Callable[..., Any]:
     """Tensors in: autograd_mini's function. Plain values in: numpy's (HIPS autograd's rule)."""
     renames = KEYWORDS.get(name)
+    positional = POSITIONAL_KEYWORDS.get(name, ())
+    stack_lists = name not in SEQUENCE_ARGUMENTS
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if holds_tensor(args) or holds_tensor(kwargs.values()):
-            if renames and kwargs:
-                kwargs = {renames.get(k, k): v for k, v in kwargs.items()}
+        found = _tensors_in(args)
+        if found or holds_tensor(kwargs.values()):
+            if kwargs:
+                if renames:
+                    kwargs = {renames.get(k, k): v for k, v in kwargs.items()}
+                if positional:
+                    args = args + tuple(kwargs.pop(k) for k in positional if k in kwargs)
+            if found is _IN_A_LIST and stack_lists:
+                args = _lists_as_arrays(args)  # np.mean([x, x + 2]): one array, as numpy reads
             return tensor_fn(*args, **kwargs)
         if numpy_fn is not None:
             return numpy_fn(*args, **kwargs)
@@ -96,7 +133,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """numpy's names this namespace covers (functions are resolved when first used)."""
     names = {"pi", "e", "inf", "nan", "newaxis", "euler_gamma", "linalg", "random", *CREATION,
-             *DTYPES, *UTILITIES}
+             *DTYPES, *UTILITIES, *REAL_PARTS, *INDEX_TRICKS}
     names.update(n for n in PUBLIC if not n.startswith("_"))
     names.update(a for a, b in ALIASES.items() if b in TENSOR_FUNCTIONS)
     names.update(n for n in NON_DIFFERENTIABLE if hasattr(numpy, n))

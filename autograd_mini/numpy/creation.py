@@ -45,7 +45,36 @@ ones = _creator("ones", ("shape",))
 empty = _creator("empty", ("shape",))
 full = _creator("full", ("shape", "fill_value"))
 arange = _creator("arange", ("start", "stop", "step"))
-linspace = _creator("linspace", ("start", "stop", "num"))
+_numpy_linspace = _creator("linspace", ("start", "stop", "num"))
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """numpy.linspace; with Tensor ends, start + (stop − start)·k/div for k = 0..num−1
+    (div = num − 1 with the endpoint, num without), differentiable in start and stop:
+    ∂y_k/∂start = 1 − k/div, ∂y_k/∂stop = k/div."""
+    if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
+        return _numpy_linspace(start, stop, num, endpoint=endpoint, retstep=retstep,
+                               dtype=dtype, axis=axis)
+    if isinstance(num, bool) or not isinstance(num, (int, numpy.integer)) or num < 0:
+        raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
+    f = TENSOR_FUNCTIONS
+    like = start if isinstance(start, Tensor) else stop
+    start, stop = (v if isinstance(v, Tensor) else Tensor._make(
+        numpy.asarray(v, dtype=like.dtype), False) for v in (start, stop))
+    div = (num - 1) if endpoint else num
+    span = stop - start  # (...) the broadcast shape of the ends
+    fractions = numpy.arange(num, dtype=like.dtype) / div if div > 0 \
+        else numpy.zeros(num, dtype=like.dtype)
+    fractions = fractions.reshape((num,) + (1,) * span.ndim)  # (num, 1, ..., 1)
+    result = start + span * fractions  # (num, ...)
+    if axis != 0:
+        result = f["moveaxis"](result, 0, axis)
+    if dtype is not None:
+        result = f["astype"](result, dtype)
+    if retstep:
+        return result, (span / div if div > 0 else span * numpy.nan)
+    return result
 logspace = _creator("logspace", ("start", "stop", "num"))
 geomspace = _creator("geomspace", ("start", "stop", "num"))
 eye = _creator("eye", ("N",))

@@ -23,6 +23,7 @@ from ..tensor import Tensor
 ALIASES: dict[str, str] = {
     "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "power": "pow", "negative": "neg", "absolute": "abs", "amax": "max", "amin": "min",
+    "degrees": "rad2deg", "radians": "deg2rad",
 }
 
 # numpy's keyword names where autograd_mini's differ (`np.clip(x, a_min=0, a_max=1)`).
@@ -30,6 +31,17 @@ KEYWORDS: dict[str, dict[str, str]] = {
     "clip": {"a_min": "min", "a_max": "max"},
     "where": {"x": "a", "y": "b"},
 }
+
+# numpy keywords that autograd_mini's function takes as trailing positional arguments
+# (`np.transpose(x, axes=(1, 0))`).
+POSITIONAL_KEYWORDS: dict[str, tuple[str, ...]] = {"transpose": ("axes",)}
+
+# Functions whose arguments are sequences of arrays. Every other function reads a list or tuple
+# holding Tensors as one array (`np.mean([x, x + 2])`), so it is stacked first, as numpy would.
+SEQUENCE_ARGUMENTS: frozenset[str] = frozenset({
+    "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "block",
+    "broadcast_arrays", "einsum", "meshgrid", "select",
+})
 
 # numpy functions whose result has no gradient (metadata, indices, booleans): they run on the
 # arrays; an array result from Tensor arguments comes back as a Tensor without grad.
@@ -64,11 +76,11 @@ def differentiable(name: str) -> Callable[..., Any] | None:
 
 
 def holds_tensor(values: Iterable[Any]) -> bool:
-    """Whether a Tensor is among `values` or inside a list/tuple among them."""
+    """Whether a Tensor is among `values` or inside (nested) lists/tuples among them."""
     for v in values:
         if isinstance(v, Tensor):
             return True
-        if type(v) in (list, tuple) and any(isinstance(u, Tensor) for u in v):
+        if type(v) in (list, tuple) and holds_tensor(v):
             return True
     return False
 

@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (declares ops)
     arrange,
     comparisons,
     conv,
+    conveniences,
     decompositions,
     elementwise,
     explog,

@@ -38,6 +38,51 @@ FLIP = defop(
 )
 
 
+def _flip(t: Tensor, axis: int) -> Tensor:
+    return apply(FLIP, (t,), {"axis": (axis,)})
+
+
+@composite("flipud")
+def flipud(m: ArrayLike) -> Tensor:
+    """flipud(m) = flip(m; axis 0), rows upside down."""
+    t = as_tensor(m, op="flipud")
+    if t.ndim < 1:
+        raise ShapeError("flipud: expected at least 1 dimension, got a 0-d tensor")
+    return _flip(t, axis=0)
+
+
+@composite("fliplr")
+def fliplr(m: ArrayLike) -> Tensor:
+    """fliplr(m) = flip(m; axis 1), columns left to right."""
+    t = as_tensor(m, op="fliplr")
+    if t.ndim < 2:
+        raise ShapeError(f"fliplr: expected at least 2 dimensions, got shape {t.shape}")
+    return _flip(t, axis=1)
+
+
+@composite("rot90")
+def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
+    """rot90(m; k, axes): k quarter turns from the first axis towards the second (flips and
+    an axis swap, as numpy defines it)."""
+    t = as_tensor(m, op="rot90")
+    k = as_int(k, "rot90", "k") % 4
+    if len(axes) != 2 or t.ndim < 2:
+        raise ShapeError(f"rot90: expected two axes of a tensor with at least 2 dimensions, "
+                         f"got axes={axes!r} for shape {t.shape}")
+    a0, a1 = (single_axis(a, t.ndim, "rot90") for a in axes)
+    if a0 == a1:
+        raise ShapeError(f"rot90: the two axes must differ, got axes={axes!r}")
+    if k == 0:
+        return t
+    if k == 2:
+        return _flip(_flip(t, axis=a0), axis=a1)
+    order = list(range(t.ndim))
+    order[a0], order[a1] = order[a1], order[a0]
+    if k == 1:
+        return apply(TRANSPOSE, (_flip(t, axis=a1),), {"axes": tuple(order)})
+    return _flip(apply(TRANSPOSE, (t,), {"axes": tuple(order)}), axis=a1)
+
+
 # ---- roll -------------------------------------------------------------------------------------
 def _roll_parse(a: Any, shift: int | Sequence[int],
                 axis: int | Sequence[int] | None = None) -> tuple:
@@ -104,6 +149,21 @@ def moveaxis(a: ArrayLike, source: int | Sequence[int],
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return apply(TRANSPOSE, (t,), {"axes": tuple(order)})
+
+
+@composite("rollaxis")
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Tensor:
+    """rollaxis(a; axis, start): axis moved to stand before position start (numpy's older
+    spelling of moveaxis; a view)."""
+    t = as_tensor(a, op="rollaxis")
+    axis = single_axis(axis, t.ndim, "rollaxis")
+    start = as_int(start, "rollaxis", "start")
+    if not -t.ndim <= start <= t.ndim:
+        raise ValueError(f"rollaxis: start {start} is out of range for {t.ndim} dimensions "
+                         f"(expected {-t.ndim} <= start <= {t.ndim})")
+    start = start + t.ndim if start < 0 else start
+    destination = start - 1 if axis < start else start
+    return moveaxis(t, axis, destination)
 
 
 @composite("squeeze", method=True)

@@ -360,6 +360,62 @@ MINIMUM = defop(
 )
 
 
+def _nan_aware_weight(a, b, like, a_wins):
+    """Weight of `a` in fmax/fmin (PyTorch's rule): 1 where a wins or ties, or where b is NaN
+    (numpy's fmax/fmin then return a); 0 where b is taken."""
+    w = a_wins(a, b) | np.isnan(b)
+    return w.astype(like.dtype, copy=False)
+
+
+def _nan_aware_extremum(a_wins):
+    def vjp(g, out, inputs, needs, xp):
+        w = _nan_aware_weight(xp.value(inputs[0]), xp.value(inputs[1]), xp.value(g), a_wins)
+        return (g * w if needs[0] else None), (g * (1.0 - w) if needs[1] else None)
+
+    def jvp(t, out, inputs, xp):
+        w = _nan_aware_weight(xp.value(inputs[0]), xp.value(inputs[1]), xp.value(out), a_wins)
+        return plus(None if t[0] is None else t[0] * w, None if t[1] is None else t[1] * (1.0 - w))
+
+    return {"vjp": vjp, "jvp": jvp}
+
+
+FMAX = defop(
+    "fmax", np.fmax, **_nan_aware_extremum(np.greater_equal),
+    math="fmax(a, b): maximum ignoring a NaN;  ∂/∂a = g·[a ≥ b or b is NaN],  ∂/∂b = the rest",
+    expose=[binary("fmax")],
+)
+
+FMIN = defop(
+    "fmin", np.fmin, **_nan_aware_extremum(np.less_equal),
+    math="fmin(a, b): minimum ignoring a NaN;  ∂/∂a = g·[a ≤ b or b is NaN],  ∂/∂b = the rest",
+    expose=[binary("fmin")],
+)
+
+
+def _nan_to_num_parse(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+                      neginf: float | None = None) -> tuple:
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None and not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {value!r}")
+    return (as_tensor(x, op="nan_to_num"),), {"nan": nan, "posinf": posinf, "neginf": neginf}
+
+
+def _finite_only(g, inputs, xp):
+    """g where the input is finite; 0 where nan_to_num replaced it by a constant."""
+    return xp.where(np.isfinite(xp.value(inputs[0])), g, 0.0)
+
+
+NAN_TO_NUM = defop(
+    "nan_to_num",
+    lambda a, *, nan=0.0, posinf=None, neginf=None: np.nan_to_num(a, nan=nan, posinf=posinf,
+                                                                   neginf=neginf),
+    lambda g, out, inputs, needs, xp, **_: (_finite_only(g, inputs, xp),),
+    jvp=lambda t, out, inputs, xp, **_: _finite_only(t[0], inputs, xp),
+    math="nan_to_num(a): NaN/±inf replaced by constants;  ∂/∂a = g·[a finite]",
+    expose=[parsed("nan_to_num", _nan_to_num_parse)],
+)
+
+
 def _where_parse(condition: Any, a: Any, b: Any) -> tuple:
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if cond.dtype != bool:

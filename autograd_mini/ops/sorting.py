@@ -202,3 +202,23 @@ def _order_statistics(x: Any, qs: np.ndarray, axis: Axis, keepdims: bool, method
     if keepdims:
         out_shape = tuple(1 if i in reduced else t.shape[i] for i in range(t.ndim))
     return result.reshape(qs.shape + out_shape)
+
+
+# ---- partition -------------------------------------------------------------------------------
+@composite("partition")
+def partition(x: Any, kth: int | Any, axis: int | None = -1, kind: str = "introselect",
+              order: None = None) -> Tensor:
+    """partition(a; kth, axis): a reordered along axis so position kth holds the value a sorted
+    array has there, smaller ones before it and larger after (numpy's arrangement);
+    ∂/∂a = g put back through the permutation."""
+    if kind != "introselect" or order is not None:
+        raise ValueError(f"partition: only kind='introselect' and order=None are supported, "
+                         f"got kind={kind!r}, order={order!r}")
+    t = as_tensor(x, op="partition")
+    t, a = (t.reshape(-1), 0) if axis is None else (t, single_axis(axis, t.ndim, "partition"))
+    try:
+        index = np.argpartition(t.data, kth, axis=a)  # (..., n, ...) like t
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"partition: kth={kth!r} does not fit axis {a} of length "
+                         f"{t.shape[a] if t.ndim else 0}: {error}") from None
+    return apply(GATHER_ALONG_AXIS, (t,), {"index": index, "axis": a, "unique": True})

@@ -169,3 +169,19 @@ RAD2DEG = defop(
     math="rad2deg(a) = a·180/π;  ∂/∂a = g·180/π",
     expose=[unary("rad2deg")],
 )
+
+
+def _sinc_derivative(out, a, xp):
+    """sinc′(a) = (cos πa − sinc a)/a; at a = 0 the Taylor term −(π²/3)·a, which is 0 there
+    and keeps the second derivative (−π²/3) right, where PyTorch's rule gives 0."""
+    at_zero = xp.value(a) == 0
+    safe_a = xp.where(at_zero, 1.0, a)
+    return xp.where(at_zero, -(np.pi ** 2 / 3.0) * a, (xp.cos(np.pi * a) - out) / safe_a)
+
+
+SINC = defop(
+    "sinc", np.sinc,
+    **chain_rule(_sinc_derivative),
+    math="sinc(a) = sin(πa)/(πa);  ∂/∂a = g·(cos πa − sinc a)/a  (0 at a = 0)",
+    expose=[unary("sinc")],
+)
