@@ -121,6 +121,7 @@ class _CellBase(Module):
     """Parameters and input checks shared by the three cells."""
 
     _kind = ""
+    draw_as_box = True  # drawings show the layer as one box, not its inner ops
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype: Any = np.float32, rng: init.RNG = None) -> None:
@@ -240,6 +241,7 @@ class _RecurrentBase(Module):
     """Parameters, input checks and the layer loop shared by RNN, LSTM and GRU."""
 
     _kind = ""
+    draw_as_box = True  # drawings show the layer as one box, not one chain per time step
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dtype: Any = np.float32,
