@@ -156,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="cross-check gradients: delta equations and finite differences",
-        description="Run nn.delta_check on small seeded MLPs and am.gradcheck on each layer "
-                    "type; print the per-layer tables; exit 1 on any mismatch.")
+        description="Run nn.delta_check on small seeded MLPs, a CNN and an RNN, and "
+                    "am.gradcheck on each layer type; print the per-layer tables; exit 1 on "
+                    "any mismatch.")
     check.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     check.add_argument("--hidden", type=_widths, default=[6, 5], metavar="W1,W2")
     check.set_defaults(handler=cmd_check)
