@@ -107,12 +107,13 @@ def _readout(layer: type, **options) -> nn.Sequential:
                          nn.Linear(3, 1, rng=0))
 
 
-@pytest.mark.hardening("nn/delta-check-not-covered")
+@pytest.mark.hardening("engine/nn-delta-check-not-covered")
 @pytest.mark.parametrize(("model", "message"), [
     (_readout(nn.LSTM), r"module 1 \(LastHiddenState\) is not covered: its LSTM has no "
                         r"closed-form backward"),
     (_readout(nn.GRU), "its GRU has no closed-form backward"),
     (_readout(nn.RNN, nonlinearity="relu"), "covers a one-direction tanh RNN"),
+    (_readout(nn.RNN, bidirectional=True), "covers a one-direction tanh RNN"),
     (nn.Sequential(nn.RNN(2, 3), nn.Linear(3, 1)), r"wrap it as LastHiddenState\(layer\)"),
     (nn.Sequential(nn.Unflatten(1, (1, 2, 2)), nn.Conv2d(1, 1, 1, dilation=2), nn.Flatten()),
      "groups=1 and dilation 1, got Conv2d"),
