@@ -117,7 +117,7 @@ def _rnn_step(gx: Tensor, h: Tensor, w_hh_t: Tensor, nonlinearity: str) -> Tenso
 
 def _lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step (gates i, f, g, o); gx = W_ih x + b_ih + b_hh already."""
-    n = h.shape[-1]
+    n = c.shape[-1]  # hidden_size (h is narrower with proj_size)
     gates = gx + h @ w_hh_t  # (batch, 4·hidden)
     input_forget = am.sigmoid(gates[:, : 2 * n])  # i and f in one op
     candidate = am.tanh(gates[:, 2 * n : 3 * n])
@@ -265,7 +265,7 @@ class _RecurrentBase(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, dtype: Any = np.float32,
-                 rng: init.RNG = None) -> None:
+                 rng: init.RNG = None, proj_size: int = 0) -> None:
         super().__init__()
         who = self._kind
         self.input_size = check_int(who, "input_size", input_size, 1)
@@ -275,24 +275,41 @@ class _RecurrentBase(Module):
         self.batch_first = check_bool(who, "batch_first", batch_first)
         self.dropout = _check_dropout(who, dropout)
         self.bidirectional = check_bool(who, "bidirectional", bidirectional)
+        self.proj_size = check_int(who, "proj_size", proj_size, 0)
+        if self.proj_size and who != "LSTM":
+            raise ValueError(f"{who}: proj_size is an LSTM option (as in PyTorch), got "
+                             f"proj_size={self.proj_size}")
+        if self.proj_size >= self.hidden_size:
+            raise ValueError(f"{who}: proj_size must be smaller than hidden_size "
+                             f"({self.hidden_size}), got {self.proj_size}")
         generator = init.as_generator(rng)
         k = 1.0 / math.sqrt(self.hidden_size)
         rows = _GATES[who] * self.hidden_size
+        out = self._state_size
         # PyTorch's names and order, so state_dict keys match nn.RNN/LSTM/GRU's.
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else self.hidden_size * self._directions
+            width = self.input_size if layer == 0 else out * self._directions
             for suffix in self._suffixes:
                 setattr(self, f"weight_ih_l{layer}{suffix}",
                         _new_weight((rows, width), k, dtype, generator))
                 setattr(self, f"weight_hh_l{layer}{suffix}",
-                        _new_weight((rows, self.hidden_size), k, dtype, generator))
+                        _new_weight((rows, out), k, dtype, generator))
                 if self.bias:
                     setattr(self, f"bias_ih_l{layer}{suffix}",
                             _new_weight((rows,), k, dtype, generator))
                     setattr(self, f"bias_hh_l{layer}{suffix}",
                             _new_weight((rows,), k, dtype, generator))
+                if self.proj_size:  # LSTM's h = W_hr (o ⊙ tanh c), (proj, hidden)
+                    setattr(self, f"weight_hr_l{layer}{suffix}",
+                            _new_weight((self.proj_size, self.hidden_size), k, dtype,
+                                        generator))
         if self.dropout > 0 and self.num_layers > 1:  # its own stream, after the weights
             self.dropout_rng = np.random.default_rng(generator.integers(2**63))
+
+    @property
+    def _state_size(self) -> int:
+        """The width of h: proj_size with an LSTM projection, else hidden_size."""
+        return self.proj_size or self.hidden_size
 
     @property
     def _directions(self) -> int:
@@ -352,22 +369,24 @@ class _RecurrentBase(Module):
             return am.reshape(x, (x.shape[0], 1, self.input_size)), True
         return (am.swapaxes(x, 0, 1) if self.batch_first else x), False
 
-    def _initial(self, name: str, state: Any, batch: int, unbatched: bool) -> list[Tensor]:
-        """One (batch, hidden) state per layer and direction, from (num_layers·directions,
-        batch, hidden) or zeros."""
+    def _initial(self, name: str, state: Any, batch: int, unbatched: bool,
+                 size: int | None = None) -> list[Tensor]:
+        """One (batch, size) state per layer and direction, from (num_layers·directions,
+        batch, size) or zeros; size is hidden_size unless given (h with proj_size)."""
         who = self._kind
         count = self.num_layers * self._directions
-        shape = (count, batch, self.hidden_size)
+        size = self.hidden_size if size is None else size
+        shape = (count, batch, size)
         dtype = self.weight_hh_l0.dtype
         if state is None:
             zeros = Tensor(np.zeros(shape[1:], dtype=dtype))
             return [zeros] * count
         state = _as_tensor(who, name, state, dtype)
-        expected = (count, self.hidden_size) if unbatched else shape
+        expected = (count, size) if unbatched else shape
         if state.shape != expected:
             layers = "num_layers·2" if self.bidirectional else "num_layers"
-            layout = f"({layers}, hidden_size)" if unbatched else \
-                f"({layers}, batch, hidden_size)"
+            width = "proj_size" if size != self.hidden_size else "hidden_size"
+            layout = f"({layers}, {width})" if unbatched else f"({layers}, batch, {width})"
             raise am.ShapeError(f"{who}: expected {name} {expected} {layout}, got {state.shape}")
         if unbatched:
             state = am.reshape(state, shape)
@@ -380,7 +399,7 @@ class _RecurrentBase(Module):
 
     def _final(self, states: list[Tensor], unbatched: bool) -> Tensor:
         stacked = am.stack(states, axis=0)  # (num_layers·directions, batch, hidden)
-        return am.reshape(stacked, (len(states), self.hidden_size)) if unbatched \
+        return am.reshape(stacked, (len(states), states[0].shape[-1])) if unbatched \
             else stacked
 
     def extra_repr(self) -> str:
@@ -388,6 +407,8 @@ class _RecurrentBase(Module):
                 f"bias={self.bias}, batch_first={self.batch_first}")
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text + (", bidirectional=True" if self.bidirectional else "")
 
 
@@ -441,9 +462,18 @@ class LSTM(_RecurrentBase):
     seq, ·) with batch_first, or (seq, input_size) unbatched); states (num_layers·directions,
     batch, hidden_size). Parameters `weight_ih_l{k}` (4·hidden, in) etc. as PyTorch's
     (`…_reverse` with bidirectional); `dropout` between stacked layers in training mode.
+    `proj_size` > 0 projects each h_t = W_hr (o ⊙ tanh c_t) to proj_size features (weights
+    `weight_hr_l{k}`, (proj_size, hidden)): h0, h_n and the output carry proj_size features.
     """
 
     _kind = "LSTM"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = np.float32,
+                 rng: init.RNG = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype, rng, proj_size=proj_size)
 
     def forward(self, x: Any, hx: tuple[Any, Any] | None = None
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -452,25 +482,32 @@ class LSTM(_RecurrentBase):
                             f"batch, hidden_size) tensors, got {type(hx).__name__}")
         x, unbatched = self._input(x)
         h0, c0 = hx if hx is not None else (None, None)
-        hs = self._initial("h0", h0, x.shape[1], unbatched)
+        hs = self._initial("h0", h0, x.shape[1], unbatched, self._state_size)
         cs = self._initial("c0", c0, x.shape[1], unbatched)
         x, finals = self._stack(x, list(zip(hs, cs)))
         final_h, final_c = [h for h, _ in finals], [c for _, c in finals]
         return self._output(x, unbatched), (self._final(final_h, unbatched),
                                             self._final(final_c, unbatched))
 
-    def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
-                                                     Tensor | None],
-                  state: Any, reverse: bool) -> tuple[list[Tensor], Any]:
-        w_ih, w_hh, b_ih, b_hh = parameters
+    def _sequence(self, x: Tensor, parameters: tuple[Any, ...], state: Any, reverse: bool
+                  ) -> tuple[list[Tensor], Any]:
+        w_ih, w_hh, b_ih, b_hh, w_hr = parameters  # w_hr: the projection, or None
         bias = b_ih + b_hh if b_ih is not None else None
         gx = _input_projection(x, w_ih, bias)  # (seq, batch, 4·hidden)
         w_hh_t, (h, c) = w_hh.T, state
+        w_hr_t = None if w_hr is None else w_hr.T  # (hidden, proj)
         steps = []
         for gx_t in _in_order(_time_steps(gx), reverse):
             h, c = _lstm_step(gx_t, h, c, w_hh_t)
+            if w_hr_t is not None:
+                h = h @ w_hr_t  # (batch, proj)
             steps.append(h)
         return _in_order(steps, reverse), (h, c)
+
+    def _layer_parameters(self, layer: int, suffix: str = "") -> tuple[Any, ...]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr or None) of one direction."""
+        return (*super()._layer_parameters(layer, suffix),
+                getattr(self, f"weight_hr_l{layer}{suffix}", None))
 
 
 class GRU(_RecurrentBase):

@@ -28,20 +28,19 @@ def _twin(ours: nn.Module, kind: str, *args, **options):
     return theirs
 
 
-def _states(kind: str, rng: np.random.Generator, shape: tuple[int, ...]):
-    count = 2 if kind == "LSTM" else 1
-    return [rng.normal(size=shape) for _ in range(count)]
-
-
 def _compare(kind: str, seq: int, batch: int, inp: int, hidden: int, layers: int,
-             batch_first: bool, initial: bool, seed: int) -> None:
+             batch_first: bool, initial: bool, seed: int, proj: int = 0,
+             directions: int = 2) -> None:
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
-    options = {"num_layers": layers, "batch_first": batch_first, "bidirectional": True}
+    options = {"num_layers": layers, "batch_first": batch_first,
+               "bidirectional": directions == 2, **({"proj_size": proj} if proj else {})}
     ours = LAYERS[kind](inp, hidden, dtype=np.float64, rng=rng, **options)
     theirs = _twin(ours, kind, inp, hidden, **options)
     x = rng.normal(size=(batch, seq, inp) if batch_first else (seq, batch, inp))
-    states = _states(kind, rng, (2 * layers, batch, hidden))
+    width = proj or hidden  # of h; c keeps hidden
+    states = [rng.normal(size=(directions * layers, batch, size))
+              for size in ((width, hidden) if kind == "LSTM" else (hidden,))]
     x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     s_ours = [Tensor(s, requires_grad=True) for s in states]
     s_theirs = [torch.tensor(s, requires_grad=True) for s in states]
@@ -55,11 +54,13 @@ def _compare(kind: str, seq: int, batch: int, inp: int, hidden: int, layers: int
     out_t, final_t = theirs(x_theirs, pack(s_theirs))
     finals = list(final) if kind == "LSTM" else [final]
     finals_t = list(final_t) if kind == "LSTM" else [final_t]
-    assert out.shape == tuple(out_t.shape) == ((batch, seq, 2 * hidden) if batch_first
-                                               else (seq, batch, 2 * hidden))
+    features = directions * width
+    assert out.shape == tuple(out_t.shape) == ((batch, seq, features) if batch_first
+                                               else (seq, batch, features))
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     for f, f_t in zip(finals, finals_t):
-        assert f.shape == (2 * layers, batch, hidden)
+        assert f.shape == tuple(f_t.shape)
+        assert f.shape[0] == directions * layers
         np.testing.assert_allclose(f.data, f_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = [rng.normal(size=t.shape) for t in (out, *finals)]
     sum((t * Tensor(g)).sum() for t, g in zip((out, *finals), upstream)).backward()
@@ -83,6 +84,28 @@ def test_bidirectional_two_layers_match_pytorch(kind):
 def test_drawn_bidirectional_shapes_match_pytorch(kind, seq, batch, inp, hidden, layers,
                                                   batch_first, initial, seed):
     _compare(kind, seq, batch, inp, hidden, layers, batch_first, initial, seed)
+
+
+@pytest.mark.parametrize(("layers", "directions", "initial"), [(1, 1, True), (2, 2, True),
+                                                              (3, 1, False)])
+def test_lstm_projection_matches_pytorch(layers, directions, initial):
+    _compare("LSTM", seq=4, batch=2, inp=3, hidden=5, layers=layers, batch_first=False,
+             initial=initial, seed=layers, proj=2, directions=directions)
+
+
+def test_lstm_projection_names_and_shapes():
+    lstm = LSTM(3, 5, num_layers=2, proj_size=2, rng=0)
+    shapes = {k: v.shape for k, v in lstm.state_dict().items()}
+    assert shapes["weight_hr_l0"] == (2, 5) and shapes["weight_hh_l0"] == (20, 2)
+    assert shapes["weight_ih_l1"] == (20, 2)  # the next layer reads the projected h
+    out, (h_n, c_n) = lstm(np.ones((4, 3), dtype=np.float32))  # unbatched
+    assert out.shape == (4, 2) and h_n.shape == (2, 2) and c_n.shape == (2, 5)
+    assert "proj_size=2" in repr(lstm)
+    with pytest.raises(ValueError, match=r"LSTM: proj_size must be smaller than hidden_size "
+                                         r"\(5\), got 5"):
+        LSTM(3, 5, proj_size=5)
+    with pytest.raises(ValueError, match="GRU: proj_size is an LSTM option"):
+        GRU(3, 5, proj_size=2)  # as PyTorch: only the LSTM projects
 
 
 def test_bidirectional_names_shapes_and_an_unbatched_sequence():
