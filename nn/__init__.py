@@ -42,6 +42,7 @@ from .monitor import GradientMonitor
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .sequence_readout import LastHiddenState
 from .serialization import SerializationError, load, save
 from .training import EarlyStopping, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 from .training.saved_model import load_model
@@ -57,7 +58,7 @@ __all__ = [
     "data", "delta", "EarlyStopping", "History", "Trainer", "TrainingDiverged",
     "TrainingInterrupted", "fit", "training", "delta_check", "functional", "init", "load",
     "load_model", "manual_seed", "optim", "save", "utils",
-    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "delta_rnn",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "delta_rnn", "LastHiddenState",
 ]
 
 

@@ -101,6 +101,7 @@ def conv_transpose2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride:
 class _ConvNd(Module):
     """Weights and options shared by the convolution layers."""
 
+    draw_as_box = True  # drawings show the layer as one box, not its inner ops
     _d = 2
     _transposed = False
 

@@ -1,4 +1,9 @@
-"""Cross-check autograd against the closed-form delta equations of `nn.delta`, layer by layer."""
+"""Cross-check autograd against the closed-form delta equations of `nn.delta`, layer by layer.
+
+Dense models (Linear and activations) are checked against `nn.delta.backward`, the four
+equations of the lecture; models with Conv2d, MaxPool2d, Flatten/Unflatten and simple-RNN
+layers against the chain of closed forms in `nn.delta_layers` (see nn/delta_check_layers.py).
+"""
 
 from __future__ import annotations
 
@@ -118,20 +123,41 @@ def _difference(autograd: np.ndarray, reference: np.ndarray) -> tuple[float, flo
     return diff, scale, diff / scale if scale > 0 else 0.0
 
 
+def _is_dense(model: Module) -> bool:
+    """Linear layers and activation modules only: the lecture's network."""
+    return isinstance(model, Sequential) and all(
+        isinstance(m, Linear) or activation_name(m) is not None for m in model)
+
+
 def delta_check(model: Module, X: Any, y: Any, loss: str = "mse_half_sum") -> DeltaCheckReport:
-    """Run `model` (Sequential of Linear + Sigmoid/Tanh/ReLU/LeakyReLU/ELU/Identity) through
-    autograd and through `nn.delta.backward`, and compare ∂C/∂W, ∂C/∂b and δ = ∂C/∂z per layer.
+    """Run `model` through autograd and through the closed-form equations, and compare them.
+
+    A Sequential of Linear + Sigmoid/Tanh/ReLU/LeakyReLU/ELU/Identity is checked against
+    `nn.delta.backward`: ∂C/∂W, ∂C/∂b and δ = ∂C/∂z per layer. A Sequential that also holds
+    Conv2d, MaxPool2d (disjoint windows), Flatten/Unflatten and LastHiddenState(RNN) (tanh) is
+    checked against `nn.delta_layers` (nn/delta_conv.py, nn/delta_rnn.py): ∂C/∂(each
+    parameter) and δ = ∂C/∂(output) per layer, and ∂C/∂X; an LSTM, GRU or any other layer
+    without a closed form is refused by name (TypeError "... is not covered").
 
     Both sides compute in float64 from the model's current weights (copies; the model and its
     `.grad` are untouched). `loss` is 'mse_half_sum', 'mse_mean' or 'softmax_cross_entropy'.
     """
     if loss not in delta.LOSSES:
         raise ValueError(f"delta_check: loss must be one of {sorted(delta.LOSSES)}, got {loss!r}")
-    layers = _layers_of(model)
     x = np.asarray(X, dtype=np.float64)  # (batch, in)
     target = np.asarray(y)
     if loss != "softmax_cross_entropy" or target.dtype.kind == "f":
         target = target.astype(np.float64)
+    if isinstance(model, Sequential) and not _is_dense(model):
+        from .delta_check_layers import layered_delta_check
+
+        rows, differences, cost, reference = layered_delta_check(model, x, target, loss,
+                                                                 _autograd_loss)
+        report = DeltaCheckReport(loss, rows, cost, reference)
+        report._abs += [a for a, _ in differences] + [abs(cost - reference)]
+        report._scale += [s for _, s in differences] + [abs(reference)]
+        return report
+    layers = _layers_of(model)
     weights = [np.array(lin.weight.data, dtype=np.float64) for lin, _, _ in layers]  # (in, out)
     biases = [np.array(lin.bias.data, dtype=np.float64) for lin, _, _ in layers]  # (out,)
     names = [name for _, _, name in layers]

@@ -102,6 +102,7 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
 
 
 class _Pool(Module):
+    draw_as_box = True  # drawings show the layer as one box, not its inner ops
     _d = 2
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -162,6 +163,8 @@ class AvgPool2d(_AvgPool):
 
 class AdaptiveAvgPool2d(Module):
     """Mean over PyTorch's adaptive bins: (batch, channels, H, W) -> (batch, channels, *size)."""
+
+    draw_as_box = True  # drawings show the layer as one box, not its inner ops
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()

@@ -10,6 +10,12 @@ hidden), `bias_ih_l{l}` and `bias_hh_l{l}` (gates·hidden,), with the gates stac
     GRU   r, z = σ(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
           n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),   h' = (1 − z) ⊙ n + z ⊙ h
 
+With `bidirectional=True` each layer also runs a second set of weights (`…_l{l}_reverse`) from
+the last step to the first; the two directions' outputs are concatenated along the features
+(forward first) and feed the next layer, and the states stack as (num_layers·2, batch, hidden)
+with layer l's directions at 2l and 2l + 1, as PyTorch's. `dropout` zeroes each unit of every
+layer's output but the last with that probability in training mode (inverted dropout).
+
 Backpropagation through time is whatever the engine derives from these ops; nothing here
 defines a derivative. Per layer the input projection of every gate and every time step is one
 matmul over the whole sequence; each step then costs one hidden matmul and a few elementwise ops.
@@ -27,6 +33,7 @@ from autograd_mini import Tensor
 
 from . import init
 from .arguments import check_bool, check_int
+from .dropout import dropout as dropout_function
 from .module import Module, Parameter
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
@@ -90,6 +97,18 @@ def _time_steps(sequence: Tensor) -> list[Tensor]:
     return [am.reshape(piece, piece.shape[1:]) for piece in pieces]
 
 
+def _in_order(steps: list[Tensor], reverse: bool) -> list[Tensor]:
+    """The steps as given, or last to first (the reverse direction of a bidirectional layer)."""
+    return steps[::-1] if reverse else steps
+
+
+def _check_dropout(who: str, p: Any) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= p < 1.0:
+        raise ValueError(f"{who}: dropout must be a probability in [0, 1), got {p!r}")
+    return float(p)
+
+
 def _rnn_step(gx: Tensor, h: Tensor, w_hh_t: Tensor, nonlinearity: str) -> Tensor:
     """One simple-RNN step; gx = W_ih x + b_ih + b_hh already."""
     pre = gx + h @ w_hh_t  # (batch, hidden)
@@ -98,7 +117,7 @@ def _rnn_step(gx: Tensor, h: Tensor, w_hh_t: Tensor, nonlinearity: str) -> Tenso
 
 def _lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step (gates i, f, g, o); gx = W_ih x + b_ih + b_hh already."""
-    n = h.shape[-1]
+    n = c.shape[-1]  # hidden_size (h is narrower with proj_size)
     gates = gx + h @ w_hh_t  # (batch, 4·hidden)
     input_forget = am.sigmoid(gates[:, : 2 * n])  # i and f in one op
     candidate = am.tanh(gates[:, 2 * n : 3 * n])
@@ -121,6 +140,7 @@ class _CellBase(Module):
     """Parameters and input checks shared by the three cells."""
 
     _kind = ""
+    draw_as_box = True  # drawings show the layer as one box, not its inner ops
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype: Any = np.float32, rng: init.RNG = None) -> None:
@@ -240,10 +260,12 @@ class _RecurrentBase(Module):
     """Parameters, input checks and the layer loop shared by RNN, LSTM and GRU."""
 
     _kind = ""
+    draw_as_box = True  # drawings show the layer as one box, not one chain per time step
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dtype: Any = np.float32,
-                 rng: init.RNG = None) -> None:
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: Any = np.float32,
+                 rng: init.RNG = None, proj_size: int = 0) -> None:
         super().__init__()
         who = self._kind
         self.input_size = check_int(who, "input_size", input_size, 1)
@@ -251,24 +273,83 @@ class _RecurrentBase(Module):
         self.num_layers = check_int(who, "num_layers", num_layers, 1)
         self.bias = check_bool(who, "bias", bias)
         self.batch_first = check_bool(who, "batch_first", batch_first)
+        self.dropout = _check_dropout(who, dropout)
+        self.bidirectional = check_bool(who, "bidirectional", bidirectional)
+        self.proj_size = check_int(who, "proj_size", proj_size, 0)
+        if self.proj_size and who != "LSTM":
+            raise ValueError(f"{who}: proj_size is an LSTM option (as in PyTorch), got "
+                             f"proj_size={self.proj_size}")
+        if self.proj_size >= self.hidden_size:
+            raise ValueError(f"{who}: proj_size must be smaller than hidden_size "
+                             f"({self.hidden_size}), got {self.proj_size}")
         generator = init.as_generator(rng)
         k = 1.0 / math.sqrt(self.hidden_size)
         rows = _GATES[who] * self.hidden_size
+        out = self._state_size
         # PyTorch's names and order, so state_dict keys match nn.RNN/LSTM/GRU's.
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else self.hidden_size
-            setattr(self, f"weight_ih_l{layer}",
-                    _new_weight((rows, width), k, dtype, generator))
-            setattr(self, f"weight_hh_l{layer}",
-                    _new_weight((rows, self.hidden_size), k, dtype, generator))
-            if self.bias:
-                setattr(self, f"bias_ih_l{layer}", _new_weight((rows,), k, dtype, generator))
-                setattr(self, f"bias_hh_l{layer}", _new_weight((rows,), k, dtype, generator))
+            width = self.input_size if layer == 0 else out * self._directions
+            for suffix in self._suffixes:
+                setattr(self, f"weight_ih_l{layer}{suffix}",
+                        _new_weight((rows, width), k, dtype, generator))
+                setattr(self, f"weight_hh_l{layer}{suffix}",
+                        _new_weight((rows, out), k, dtype, generator))
+                if self.bias:
+                    setattr(self, f"bias_ih_l{layer}{suffix}",
+                            _new_weight((rows,), k, dtype, generator))
+                    setattr(self, f"bias_hh_l{layer}{suffix}",
+                            _new_weight((rows,), k, dtype, generator))
+                if self.proj_size:  # LSTM's h = W_hr (o ⊙ tanh c), (proj, hidden)
+                    setattr(self, f"weight_hr_l{layer}{suffix}",
+                            _new_weight((self.proj_size, self.hidden_size), k, dtype,
+                                        generator))
+        if self.dropout > 0 and self.num_layers > 1:  # its own stream, after the weights
+            self.dropout_rng = np.random.default_rng(generator.integers(2**63))
 
-    def _layer_parameters(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None,
-                                                     Tensor | None]:
-        return (getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}"),
-                getattr(self, f"bias_ih_l{layer}", None), getattr(self, f"bias_hh_l{layer}", None))
+    @property
+    def _state_size(self) -> int:
+        """The width of h: proj_size with an LSTM projection, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
+    @property
+    def _directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def _suffixes(self) -> tuple[str, ...]:
+        """PyTorch's parameter-name suffix of each direction."""
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def _layer_parameters(self, layer: int, suffix: str = ""
+                          ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        name = f"l{layer}{suffix}"
+        return (getattr(self, f"weight_ih_{name}"), getattr(self, f"weight_hh_{name}"),
+                getattr(self, f"bias_ih_{name}", None), getattr(self, f"bias_hh_{name}", None))
+
+    def _stack(self, x: Tensor, initial: list[Any]) -> tuple[Tensor, list[Any]]:
+        """Run every layer and direction over x (seq, batch, ·) from its initial state
+        (index layer·directions + direction); returns (the top layer's outputs (seq, batch,
+        directions·hidden), the final state of each layer and direction)."""
+        finals = []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                x = dropout_function(x, self.dropout, True, self.dropout_rng)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes):
+                steps, final = self._sequence(x, self._layer_parameters(layer, suffix),
+                                              initial[layer * self._directions + direction],
+                                              reverse=direction == 1)
+                outputs.append(am.stack(steps, axis=0))  # (seq, batch, hidden)
+                finals.append(final)
+            x = outputs[0] if len(outputs) == 1 else am.concatenate(outputs, axis=-1)
+        return x, finals
+
+    def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
+                                                     Tensor | None],
+                  state: Any, reverse: bool) -> tuple[list[Tensor], Any]:
+        """One layer in one direction: the h_t of every step in time order, and the final
+        state (the last step's; the first's when `reverse`)."""
+        raise NotImplementedError
 
     def _layout(self) -> str:
         return "(batch, seq, " if self.batch_first else "(seq, batch, "
@@ -288,23 +369,28 @@ class _RecurrentBase(Module):
             return am.reshape(x, (x.shape[0], 1, self.input_size)), True
         return (am.swapaxes(x, 0, 1) if self.batch_first else x), False
 
-    def _initial(self, name: str, state: Any, batch: int, unbatched: bool) -> list[Tensor]:
-        """One (batch, hidden) state per layer, from (num_layers, batch, hidden) or zeros."""
+    def _initial(self, name: str, state: Any, batch: int, unbatched: bool,
+                 size: int | None = None) -> list[Tensor]:
+        """One (batch, size) state per layer and direction, from (num_layers·directions,
+        batch, size) or zeros; size is hidden_size unless given (h with proj_size)."""
         who = self._kind
-        shape = (self.num_layers, batch, self.hidden_size)
+        count = self.num_layers * self._directions
+        size = self.hidden_size if size is None else size
+        shape = (count, batch, size)
         dtype = self.weight_hh_l0.dtype
         if state is None:
             zeros = Tensor(np.zeros(shape[1:], dtype=dtype))
-            return [zeros] * self.num_layers
+            return [zeros] * count
         state = _as_tensor(who, name, state, dtype)
-        expected = (self.num_layers, self.hidden_size) if unbatched else shape
+        expected = (count, size) if unbatched else shape
         if state.shape != expected:
-            layout = "(num_layers, hidden_size)" if unbatched else \
-                "(num_layers, batch, hidden_size)"
+            layers = "num_layers·2" if self.bidirectional else "num_layers"
+            width = "proj_size" if size != self.hidden_size else "hidden_size"
+            layout = f"({layers}, {width})" if unbatched else f"({layers}, batch, {width})"
             raise am.ShapeError(f"{who}: expected {name} {expected} {layout}, got {state.shape}")
         if unbatched:
             state = am.reshape(state, shape)
-        return [state[layer] for layer in range(self.num_layers)]
+        return [state[index] for index in range(count)]
 
     def _output(self, output: Tensor, unbatched: bool) -> Tensor:
         if unbatched:
@@ -312,47 +398,58 @@ class _RecurrentBase(Module):
         return am.swapaxes(output, 0, 1) if self.batch_first else output
 
     def _final(self, states: list[Tensor], unbatched: bool) -> Tensor:
-        stacked = am.stack(states, axis=0)  # (num_layers, batch, hidden)
-        return am.reshape(stacked, (self.num_layers, self.hidden_size)) if unbatched \
+        stacked = am.stack(states, axis=0)  # (num_layers·directions, batch, hidden)
+        return am.reshape(stacked, (len(states), states[0].shape[-1])) if unbatched \
             else stacked
 
     def extra_repr(self) -> str:
-        return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+        text = (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
                 f"bias={self.bias}, batch_first={self.batch_first}")
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
+        return text + (", bidirectional=True" if self.bidirectional else "")
 
 
 class RNN(_RecurrentBase):
     """Elman RNN, h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) (or relu), stacked.
 
     `rnn(x, h0=None)` -> (output, h_n): x (seq, batch, input_size) ((batch, seq, ·) with
-    batch_first, or (seq, input_size) unbatched); h0 and h_n (num_layers, batch, hidden_size);
-    output the last layer's h_t for every t. Parameters `weight_ih_l{k}` etc. as PyTorch's.
+    batch_first, or (seq, input_size) unbatched); h0 and h_n (num_layers·directions, batch,
+    hidden_size); output the last layer's h_t for every t (seq, batch, directions·hidden).
+    Parameters `weight_ih_l{k}` (and `…_reverse` with bidirectional) as PyTorch's; `dropout`
+    between stacked layers in training mode.
     """
 
     _kind = "RNN"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dtype: Any = np.float32, rng: init.RNG = None) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dtype, rng)
+                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = np.float32,
+                 rng: init.RNG = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype, rng)
         self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
 
     def forward(self, x: Any, h0: Any = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._input(x)
         hs = self._initial("h0", h0, x.shape[1], unbatched)
-        finals = []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_parameters(layer)
-            bias = b_ih + b_hh if b_ih is not None else None
-            gx = _input_projection(x, w_ih, bias)  # (seq, batch, hidden)
-            w_hh_t, h = w_hh.T, hs[layer]
-            steps = []
-            for gx_t in _time_steps(gx):
-                h = _rnn_step(gx_t, h, w_hh_t, self.nonlinearity)
-                steps.append(h)
-            x = am.stack(steps, axis=0)  # (seq, batch, hidden)
-            finals.append(h)
+        x, finals = self._stack(x, hs)
         return self._output(x, unbatched), self._final(finals, unbatched)
+
+    def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
+                                                     Tensor | None],
+                  state: Any, reverse: bool) -> tuple[list[Tensor], Any]:
+        w_ih, w_hh, b_ih, b_hh = parameters
+        bias = b_ih + b_hh if b_ih is not None else None
+        gx = _input_projection(x, w_ih, bias)  # (seq, batch, hidden)
+        w_hh_t, h = w_hh.T, state
+        steps = []
+        for gx_t in _in_order(_time_steps(gx), reverse):
+            h = _rnn_step(gx_t, h, w_hh_t, self.nonlinearity)
+            steps.append(h)
+        return _in_order(steps, reverse), h
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}"
@@ -362,11 +459,21 @@ class LSTM(_RecurrentBase):
     """Long short-term memory (gates i, f, g, o as PyTorch's), stacked `num_layers` deep.
 
     `lstm(x, (h0, c0)=None)` -> (output, (h_n, c_n)): x (seq, batch, input_size) ((batch,
-    seq, ·) with batch_first, or (seq, input_size) unbatched); states (num_layers, batch,
-    hidden_size). Parameters `weight_ih_l{k}` (4·hidden, in) etc. as PyTorch's.
+    seq, ·) with batch_first, or (seq, input_size) unbatched); states (num_layers·directions,
+    batch, hidden_size). Parameters `weight_ih_l{k}` (4·hidden, in) etc. as PyTorch's
+    (`…_reverse` with bidirectional); `dropout` between stacked layers in training mode.
+    `proj_size` > 0 projects each h_t = W_hr (o ⊙ tanh c_t) to proj_size features (weights
+    `weight_hr_l{k}`, (proj_size, hidden)): h0, h_n and the output carry proj_size features.
     """
 
     _kind = "LSTM"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = np.float32,
+                 rng: init.RNG = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype, rng, proj_size=proj_size)
 
     def forward(self, x: Any, hx: tuple[Any, Any] | None = None
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -375,30 +482,40 @@ class LSTM(_RecurrentBase):
                             f"batch, hidden_size) tensors, got {type(hx).__name__}")
         x, unbatched = self._input(x)
         h0, c0 = hx if hx is not None else (None, None)
-        hs = self._initial("h0", h0, x.shape[1], unbatched)
+        hs = self._initial("h0", h0, x.shape[1], unbatched, self._state_size)
         cs = self._initial("c0", c0, x.shape[1], unbatched)
-        final_h, final_c = [], []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_parameters(layer)
-            bias = b_ih + b_hh if b_ih is not None else None
-            gx = _input_projection(x, w_ih, bias)  # (seq, batch, 4·hidden)
-            w_hh_t, h, c = w_hh.T, hs[layer], cs[layer]
-            steps = []
-            for gx_t in _time_steps(gx):
-                h, c = _lstm_step(gx_t, h, c, w_hh_t)
-                steps.append(h)
-            x = am.stack(steps, axis=0)  # (seq, batch, hidden)
-            final_h.append(h)
-            final_c.append(c)
+        x, finals = self._stack(x, list(zip(hs, cs)))
+        final_h, final_c = [h for h, _ in finals], [c for _, c in finals]
         return self._output(x, unbatched), (self._final(final_h, unbatched),
                                             self._final(final_c, unbatched))
+
+    def _sequence(self, x: Tensor, parameters: tuple[Any, ...], state: Any, reverse: bool
+                  ) -> tuple[list[Tensor], Any]:
+        w_ih, w_hh, b_ih, b_hh, w_hr = parameters  # w_hr: the projection, or None
+        bias = b_ih + b_hh if b_ih is not None else None
+        gx = _input_projection(x, w_ih, bias)  # (seq, batch, 4·hidden)
+        w_hh_t, (h, c) = w_hh.T, state
+        w_hr_t = None if w_hr is None else w_hr.T  # (hidden, proj)
+        steps = []
+        for gx_t in _in_order(_time_steps(gx), reverse):
+            h, c = _lstm_step(gx_t, h, c, w_hh_t)
+            if w_hr_t is not None:
+                h = h @ w_hr_t  # (batch, proj)
+            steps.append(h)
+        return _in_order(steps, reverse), (h, c)
+
+    def _layer_parameters(self, layer: int, suffix: str = "") -> tuple[Any, ...]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr or None) of one direction."""
+        return (*super()._layer_parameters(layer, suffix),
+                getattr(self, f"weight_hr_l{layer}{suffix}", None))
 
 
 class GRU(_RecurrentBase):
     """Gated recurrent unit (gates r, z, n as PyTorch's), stacked `num_layers` deep.
 
-    `gru(x, h0=None)` -> (output, h_n), shapes as `RNN`'s. Parameters `weight_ih_l{k}`
-    (3·hidden, in) etc. as PyTorch's; b_hn stays inside the reset gate's product.
+    `gru(x, h0=None)` -> (output, h_n), shapes and options (dropout, bidirectional) as
+    `RNN`'s. Parameters `weight_ih_l{k}` (3·hidden, in) etc. as PyTorch's; b_hn stays inside
+    the reset gate's product.
     """
 
     _kind = "GRU"
@@ -406,15 +523,17 @@ class GRU(_RecurrentBase):
     def forward(self, x: Any, h0: Any = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._input(x)
         hs = self._initial("h0", h0, x.shape[1], unbatched)
-        finals = []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_parameters(layer)
-            gx = _input_projection(x, w_ih, b_ih)  # (seq, batch, 3·hidden)
-            w_hh_t, h = w_hh.T, hs[layer]
-            steps = []
-            for gx_t in _time_steps(gx):
-                h = _gru_step(gx_t, h, w_hh_t, b_hh)
-                steps.append(h)
-            x = am.stack(steps, axis=0)  # (seq, batch, hidden)
-            finals.append(h)
+        x, finals = self._stack(x, hs)
         return self._output(x, unbatched), self._final(finals, unbatched)
+
+    def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
+                                                     Tensor | None],
+                  state: Any, reverse: bool) -> tuple[list[Tensor], Any]:
+        w_ih, w_hh, b_ih, b_hh = parameters
+        gx = _input_projection(x, w_ih, b_ih)  # (seq, batch, 3·hidden)
+        w_hh_t, h = w_hh.T, state
+        steps = []
+        for gx_t in _in_order(_time_steps(gx), reverse):
+            h = _gru_step(gx_t, h, w_hh_t, b_hh)
+            steps.append(h)
+        return _in_order(steps, reverse), h

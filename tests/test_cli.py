@@ -162,7 +162,8 @@ def test_full_disk_during_training_is_a_clear_error(tmp_path, capsys, monkeypatc
 def test_check_prints_per_layer_tables_and_passes(capsys):
     code, out, _ = _run(capsys, "check")
     assert code == 0
-    assert out.count("delta_check (") == 3  # three losses and activations
+    assert out.count("delta_check (") == 5  # three losses and activations, a CNN, an RNN
+    assert "RNN (tanh)" in out and "MaxPool2d" in out
     assert "dC/dW" in out and "=> ok" in out
     for layer in ("Linear", "BatchNorm1d (train)", "Dropout (fixed mask)", "CrossEntropyLoss",
                   "tanh", "gelu"):

@@ -44,5 +44,5 @@ def test_configs_stored_before_the_model_option_build_an_mlp():
     config = recipes.default_config("digits")
     del config["model"]
     assert recipes.validate_config(config)["model"] == "mlp"
-    with pytest.raises(ValueError, match="model must be one of mlp, cnn"):
-        recipes.validate_config({**config, "model": "rnn"})
+    with pytest.raises(ValueError, match="model must be one of mlp, cnn, rnn; got .gnn."):
+        recipes.validate_config({**config, "model": "gnn"})

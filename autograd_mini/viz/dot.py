@@ -114,10 +114,15 @@ def draw_graph(
     clusters = module_clusters(graph, recorded, model)
     if collapse_modules is None:
         drawn = sum(1 for i in shown if not graph.nodes[i].inline)
-        collapse_modules = bool(clusters) and drawn > COLLAPSE_ABOVE
+        if clusters and drawn > COLLAPSE_ABOVE:
+            collapse_modules = True  # else None: only the `draw_as_box` modules are boxes
     elif collapse_modules is not False and not clusters:
         raise ValueError(_no_calls_message(collapse_modules, recorded))
     collapsed = collapsed_clusters(clusters, collapse_modules)
+    if collapsed:  # a box counts once towards max_nodes: choose the nodes again
+        box_of = {m: collapsed[c.index] for c in clusters if c.index in collapsed
+                  for m in c.members}
+        shown = graph.nearest(max_nodes, box_of)
     if rankdir is None:
         rankdir = choose_rankdir(graph, shown, collapsed=bool(collapsed))
     view = View(show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend)
@@ -454,8 +459,13 @@ def _module_label(graph: Graph, cluster: Cluster, members: list[int], view: View
 
     outputs = [i for i in cluster.outputs if i in members] or members[-1:]
     dtype = graph.nodes[outputs[0]].tensor.dtype
-    rows = [_row(f"<B>{_esc(cluster.title)}</B>"),
-            _row(_small(f"in {shapes(cluster.inputs)} → out {shapes(outputs)} {dtype}"))]
+    rows = [_row(f"<B>{_esc(cluster.title)}</B>")]
+    if cluster.summary:  # the module's options: "8, 16, num_layers=2, …"
+        options = cluster.summary if len(cluster.summary) <= 60 else cluster.summary[:59] + "…"
+        rows.append(_row(_small(f"({options})", "#333333")))
+    # The input's shape even when it is a constant the graph does not hold (the images)
+    inputs = ", ".join(map(shape_text, cluster.input_shapes)) or shapes(cluster.inputs)
+    rows.append(_row(_small(f"in {inputs} → out {shapes(outputs)} {dtype}")))
     for i in members:
         node = graph.nodes[i]
         if node.kind != PARAMETER and not (node.kind == LEAF and node.label):

@@ -70,22 +70,36 @@ class Graph:
         """True when part of the graph was released by a backward without retain_graph."""
         return any(n.freed for n in self.nodes)
 
-    def nearest(self, max_nodes: int | None) -> list[int]:
+    def nearest(self, max_nodes: int | None, box_of: Mapping[int, int] | None = None
+                ) -> list[int]:
         """The `max_nodes` nodes closest to the root (breadth first), in topological order.
 
-        Inline constants are left out: they are drawn beside each op that uses them.
+        Inline constants are left out: they are drawn beside each op that uses them. Nodes
+        that `box_of` maps to one box (a collapsed module) count once together, so an LSTM's
+        hundreds of per-step nodes cost one place, as the one box they are drawn as.
         """
         if max_nodes is None or len(self.nodes) <= max_nodes:
             return list(range(len(self.nodes)))
         if max_nodes < 1:
             raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-        chosen = {self.root.index}
-        queue = deque([self.root.index])
-        while queue and len(chosen) < max_nodes:
+        box_of = box_of or {}
+        root = self.root.index
+        chosen = {root}
+        boxes = {box_of[root]} if root in box_of else set()
+        cost = 1
+        queue = deque([root])
+        while queue:
             for p in self.nodes[queue.popleft()].parents:
-                if p not in chosen and len(chosen) < max_nodes and not self.nodes[p].inline:
-                    chosen.add(p)
-                    queue.append(p)
+                if p in chosen or self.nodes[p].inline:
+                    continue
+                extra = 0 if p in box_of and box_of[p] in boxes else 1
+                if cost + extra > max_nodes:
+                    continue
+                cost += extra
+                chosen.add(p)
+                if p in box_of:
+                    boxes.add(box_of[p])
+                queue.append(p)
         return sorted(chosen)
 
 

@@ -4,6 +4,10 @@
 `recording_scopes()` those calls are kept as `ScopeCall(owner, inputs, output)`, innermost
 calls first. A call owns the nodes reachable backwards from its output without passing through
 its inputs; a node shared by several calls belongs to the innermost one.
+
+A module whose class sets `draw_as_box = True` (convolutions, pooling, recurrent layers: their
+inner ops are im2col products or one chain per time step, not the layer's idea) is drawn as one
+box whenever modules are collapsed or left to the default, however small the graph.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ class Cluster:
     parent: int | None = None
     children: list[int] = field(default_factory=list)
     depth: int = 0
+    boxed: bool = False  # its module asks to be drawn as one box (`draw_as_box`)
+    summary: str = ""  # the module's extra_repr(): "8, 16, num_layers=1, …"
+    input_shapes: list[tuple[int, ...]] = field(default_factory=list)  # in the graph or not
 
 
 def trace(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[scope.ScopeCall]]:
@@ -61,7 +68,9 @@ def module_clusters(graph: Graph, calls: Sequence[scope.ScopeCall] | None,
             continue
         inputs = [index_of[id(t)] for t in _tensors(call.inputs) if id(t) in index_of]
         cluster = Cluster(len(clusters), _title(call.owner, paths, seen_owners[id(call.owner)]),
-                          outputs, inputs)
+                          outputs, inputs, boxed=getattr(call.owner, "draw_as_box", False) is True,
+                          summary=_summary(call.owner),
+                          input_shapes=[t.shape for t in _tensors(call.inputs)])
         clusters.append(cluster)
         _claim(graph, cluster, clusters, owner)
     for c in clusters:
@@ -107,11 +116,28 @@ def _claim(graph: Graph, cluster: Cluster, clusters: list[Cluster], owner: dict[
 
 
 def _tensors(value: Any) -> list[Tensor]:
-    if isinstance(value, Tensor):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, Tensor)]
-    return []
+    """The tensors in a call's inputs or output, nested containers included: an LSTM returns
+    (output, (h_n, c_n)), and a classifier reads h_n alone."""
+    found: list[Tensor] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+    return found
+
+
+def _summary(owner: Any) -> str:
+    extra = getattr(owner, "extra_repr", None)
+    try:
+        text = extra() if callable(extra) else ""
+    except Exception:  # a drawing must not fail on a module's repr
+        return ""
+    return text if isinstance(text, str) else ""
 
 
 def _module_paths(model: Any) -> dict[int, str]:
@@ -126,20 +152,33 @@ def _title(owner: Any, paths: dict[int, str], call_number: int) -> str:
     return title if call_number == 1 else f"{title} call {call_number}"
 
 
-def collapsed_clusters(clusters: list[Cluster], collapse: bool | int) -> dict[int, int]:
+def collapsed_clusters(clusters: list[Cluster], collapse: bool | int | None) -> dict[int, int]:
     """cluster -> the collapsed cluster that swallows it (itself included).
 
     True collapses each innermost call; an int d collapses calls at nesting depth d (and
     innermost calls above it), so `collapse_modules=1` keeps the model's frame around layers.
+    None collapses only the `boxed` calls (and False nothing); a boxed call is one box in every
+    case but False, with everything it called inside.
     """
-    if collapse is False or collapse is None:
+    if collapse is False:
         return {}
-    tops = [c.index for c in clusters
-            if (collapse is True and not c.children)
+    tops = [c.index for c in clusters if collapse is not None and (
+            (collapse is True and not c.children)
             or (collapse is not True and (c.depth == collapse
-                                          or (c.depth < collapse and not c.children)))]
-    swallowed: dict[int, int] = {}
+                                          or (c.depth < collapse and not c.children))))]
+    boxed = [c.index for c in clusters if c.boxed]
+    tops = sorted(set(tops) | set(boxed))
+    # A top inside another top (a boxed call under a collapsed depth, or the reverse) is
+    # swallowed by the outer one: keep the outermost.
+    outermost = []
     for top in tops:
+        p = clusters[top].parent
+        while p is not None and p not in tops:
+            p = clusters[p].parent
+        if p is None:
+            outermost.append(top)
+    swallowed: dict[int, int] = {}
+    for top in outermost:
         stack = [top]
         while stack:
             c = stack.pop()

@@ -48,6 +48,29 @@ def _gradcheck_cases(seed: int) -> list[tuple[str, Callable[..., Any], list[Any]
     return cases
 
 
+def _conv_and_rnn_models(rng: np.random.Generator) -> list[tuple[str, Any, int]]:
+    """(title, model, input width): a small CNN and a two-layer tanh RNN, float64, 3 classes;
+    nn.delta_check compares them with nn/delta_conv.py and nn/delta_rnn.py."""
+    from ..activations import ReLU, Tanh
+    from ..conv import Conv2d
+    from ..flatten import Flatten, Unflatten
+    from ..layers import Linear
+    from ..module import Sequential
+    from ..pooling import MaxPool2d
+    from ..recurrent import RNN
+    from ..sequence_readout import LastHiddenState
+
+    cnn = Sequential(Unflatten(1, (1, 6, 6)),
+                     Conv2d(1, 2, 3, padding=1, dtype=np.float64, rng=rng), ReLU(),
+                     MaxPool2d(2), Flatten(), Linear(18, 3, dtype=np.float64, rng=rng))
+    rnn = Sequential(Unflatten(1, (5, 4)),
+                     LastHiddenState(RNN(4, 6, num_layers=2, batch_first=True,
+                                         dtype=np.float64, rng=rng)),
+                     Tanh(), Linear(6, 3, dtype=np.float64, rng=rng))
+    return [("conv 3×3 + max-pool 2×2 on 6×6 images", cnn, 36),
+            ("two tanh RNN layers over 5 steps, read out by h_T", rnn, 20)]
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """`autograd-mini check`: delta equations per layer, then gradchecks per layer type."""
     import autograd_mini as am
@@ -75,6 +98,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         passed = report.ok(1e-8)
         ok &= passed
         print(f"{report}\n=> {'ok' if passed else 'MISMATCH'}\n")
+    for title, model, width in _conv_and_rnn_models(rng):
+        report = delta_check(model, rng.standard_normal((batch, width)),
+                             rng.integers(0, n_out, size=batch), loss="softmax_cross_entropy")
+        passed = report.ok(1e-8)
+        ok &= passed
+        print(f"{title}: {report}\n=> {'ok' if passed else 'MISMATCH'}\n")
 
     rows = [("layer", "mode", "max abs err", "max rel err", "result")]
     for name, fn, inputs in _gradcheck_cases(args.seed):

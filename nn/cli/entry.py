@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -106,6 +107,9 @@ def run() -> NoReturn:
         status = main()
     except KeyboardInterrupt:  # landed between the command's handler and the return
         _say_interrupted()
+    except Exception:  # a bug no handler maps to a message: show it as Python would, exit 1
+        traceback.print_exc()
+        status = EXIT_ERROR
     finally:
         while True:  # every call in here is inside the try, so a late Ctrl-C is caught too
             try:

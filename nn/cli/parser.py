@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     # nn.cli.cmd_check (as the tests do) replaces the command that runs.
     from ..training.recipes import (
         ACTIVATIONS,
+        CELLS,
         DATASETS,
         MODELS,
         OPTIMIZERS,
@@ -126,8 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(train)
     recipe_options(train, many=False)
     train.add_argument("--model", choices=MODELS, default=None,
-                       help="mlp (default) or cnn: two 3×3 conv layers with max-pooling in "
-                            "front of the hidden layers (square images: digits, mnist)")
+                       help="mlp (default); cnn: two 3×3 conv layers with max-pooling in "
+                            "front of the hidden layers; rnn: each image row one time step "
+                            "of a recurrent layer as wide as the first hidden width, its last "
+                            "hidden state into the other hidden layers (cnn and rnn need "
+                            "square images: digits, mnist)")
+    train.add_argument("--cell", choices=CELLS, default=None,
+                       help="--model rnn's recurrent layer: lstm (default), gru, or rnn "
+                            "(tanh)")
     train.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None,
                        help="BatchNorm1d after each hidden Linear")
     train.add_argument("--patience", type=POSITIVE_INT,
@@ -149,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="cross-check gradients: delta equations and finite differences",
-        description="Run nn.delta_check on small seeded MLPs and am.gradcheck on each layer "
-                    "type; print the per-layer tables; exit 1 on any mismatch.")
+        description="Run nn.delta_check on small seeded MLPs, a CNN and an RNN, and "
+                    "am.gradcheck on each layer type; print the per-layer tables; exit 1 on "
+                    "any mismatch.")
     check.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
     check.add_argument("--hidden", type=_widths, default=[6, 5], metavar="W1,W2")
     check.set_defaults(handler=cmd_check)

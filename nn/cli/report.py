@@ -16,6 +16,8 @@ def _say(quiet: bool) -> Callable[[str], None]:
 def _architecture(config: dict[str, Any], dataset: Any) -> str:
     widths = [dataset.in_features, *config["hidden"], dataset.out_features]
     extras = [config["activation"]]
+    if config.get("model") == "rnn":  # the first hidden width is the recurrent layer's
+        extras.insert(0, f"{config['cell']} on the rows")
     if config["batchnorm"]:
         extras.append("batchnorm")
     if config["dropout"]:

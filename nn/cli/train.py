@@ -18,8 +18,8 @@ from .loading import _load_data
 from .report import _architecture, _draw_graph, _say, _write_json
 
 # Options of `train` that are part of the recipe (stored in checkpoints, compared on resume).
-CONFIG_OPTIONS = ("model", "hidden", "activation", "optimizer", "lr", "epochs", "batch_size",
-                  "dropout", "batchnorm", "weight_decay", "scheduler", "seed")
+CONFIG_OPTIONS = ("model", "cell", "hidden", "activation", "optimizer", "lr", "epochs",
+                  "batch_size", "dropout", "batchnorm", "weight_decay", "scheduler", "seed")
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _resumable_state(last: Path) -> dict[str, Any]:
     """The checkpoint `last`, its tree and its recipe checked, or CommandError 'cannot resume'."""
     from ..training.checkpoint import CheckpointError, load_checkpoint
     from ..training.checkpoint_tree import check_training_state
-    from ..training.recipes import BASE_CONFIG, validate_config
+    from ..training.recipes import BASE_CONFIG, LATER_KEYS, validate_config
 
     try:
         state = load_checkpoint(last)
@@ -143,10 +143,11 @@ def _resumable_state(last: Path) -> dict[str, Any]:
     try:
         check_training_state(state)
         saved = state["config"]
-        missing = sorted(set(BASE_CONFIG) - set(saved))
+        missing = sorted(set(BASE_CONFIG) - set(saved) - set(LATER_KEYS))
         if missing:
             raise CheckpointError(f"its config lacks {missing} (not written by "
                                   "autograd-mini train?)")
+        saved = {**LATER_KEYS, **saved}  # written before those keys existed
         try:
             validate_config({k: saved[k] for k in BASE_CONFIG})
         except ValueError as error:
@@ -212,13 +213,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     if len(dataset.X_val) == 0:  # it would score val_loss 0.0 and win every comparison
         raise CommandError(f"the {args.data} data leave no validation samples (train "
                            f"{len(dataset.X_train)}, val 0): use a larger data set")
-    trainer = build_trainer(
-        config, dataset.X_train, dataset.y_train, task=dataset.task,
-        out_features=dataset.out_features, val_data=(dataset.X_val, dataset.y_val),
-        checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
-        monitor_every=args.monitor_gradients or 1, config=run_config, log=say,
-        callbacks=[StopIfDiverged(), *([EarlyStopping(args.patience)] if args.patience else [])],
-    )
+    try:
+        trainer = build_trainer(
+            config, dataset.X_train, dataset.y_train, task=dataset.task,
+            out_features=dataset.out_features, val_data=(dataset.X_val, dataset.y_val),
+            checkpoint_dir=out, checkpoint_every=args.checkpoint_every, progress=not args.quiet,
+            monitor_every=args.monitor_gradients or 1, config=run_config, log=say,
+            callbacks=[StopIfDiverged(),
+                       *([EarlyStopping(args.patience)] if args.patience else [])],
+        )
+    except ValueError as error:  # a model that does not fit the data (--model cnn on moons)
+        raise UsageError(f"--data {args.data}: {error}") from error
     model, loss_fn, monitor = trainer.model, trainer.loss_fn, None
     if args.monitor_gradients:
         from ..monitor import GradientMonitor

@@ -42,10 +42,13 @@ from ..normalization import BatchNorm1d
 from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 from ..pooling import MaxPool2d
+from ..recurrent import GRU, LSTM, RNN
+from ..sequence_readout import LastHiddenState
 from .trainer import Trainer
 
 __all__ = [
-    "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "REGRESSION_DATASETS", "SCHEDULERS", "Dataset",
+    "ACTIVATIONS", "CELLS", "DATASETS", "OPTIMIZERS", "REGRESSION_DATASETS", "SCHEDULERS",
+    "Dataset",
     "build_loss", "build_model", "build_optimizer", "build_scheduler", "build_trainer",
     "default_config", "load_dataset", "make_loader", "validate_config",
 ]
@@ -57,7 +60,12 @@ ACTIVATIONS: dict[str, type[Module]] = {
 }
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULERS = ("cosine", "step", "none")
-MODELS = ("mlp", "cnn")  # cnn: two conv layers on square images, then the hidden widths
+MODELS = ("mlp", "cnn", "rnn")  # cnn: two conv layers on square images, then the hidden widths
+# rnn: a square image's rows as a sequence into a recurrent layer of the first hidden width,
+# its last hidden state into the remaining hidden widths; `cell` picks the recurrent layer
+CELLS = ("lstm", "gru", "rnn")
+# Keys a stored config may lack (written before they existed), with the value they meant then.
+LATER_KEYS: dict[str, Any] = {"model": "mlp", "cell": "lstm"}
 DATASETS = ("digits", "mnist", "fashion-mnist", "moons", "spirals", "lorenz")
 REGRESSION_DATASETS = ("lorenz",)  # the others are classification
 SPLIT_SEED = 0
@@ -65,6 +73,7 @@ SPLIT_SEED = 0
 BASE_CONFIG: dict[str, Any] = {
     "data": "digits",
     "model": "mlp",
+    "cell": "lstm",
     "hidden": [128, 64],
     "activation": "relu",
     "optimizer": "adam",
@@ -124,7 +133,7 @@ def _int(config: dict[str, Any], key: str, low: int) -> int:
 
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     """Check every field (ValueError naming the field) and return a normalised copy."""
-    config = {"model": "mlp", **config}  # configs stored before `model` existed are MLPs
+    config = {**LATER_KEYS, **config}  # e.g. configs stored before `model` existed are MLPs
     missing = sorted(set(BASE_CONFIG) - set(config))
     if missing:
         raise ValueError(f"config is missing {missing}")
@@ -137,7 +146,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
             raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
         out["threads"] = int(threads)
-    for key, choices in (("data", DATASETS), ("model", MODELS),
+    for key, choices in (("data", DATASETS), ("model", MODELS), ("cell", CELLS),
                          ("activation", tuple(ACTIVATIONS)),
                          ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS)):
         if out[key] not in choices:
@@ -149,6 +158,12 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
             isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1 for w in hidden):
         raise ValueError(f"hidden must be a list of positive layer widths, got {hidden!r}")
     out["hidden"] = [int(w) for w in hidden]
+    if out["cell"] != LATER_KEYS["cell"] and out["model"] != "rnn":
+        raise ValueError(f"cell {out['cell']!r} applies to model 'rnn' only, got model "
+                         f"{out['model']!r}; drop the cell or choose model 'rnn'")
+    if out["model"] == "rnn" and not out["hidden"]:
+        raise ValueError("model 'rnn' needs at least one hidden width (its first is the "
+                         "recurrent layer's hidden size), got none")
     out["lr"] = _real(out, "lr", 0.0, open_low=True)
     out["weight_decay"] = _real(out, "weight_decay", 0.0)
     out["dropout"] = _real(out, "dropout", 0.0, 1.0)
@@ -230,7 +245,8 @@ def _seeds(seed: int) -> tuple[np.random.SeedSequence, ...]:
 
 def build_model(config: dict[str, Any], in_features: int, out_features: int) -> Sequential:
     """MLP: [Linear, (BatchNorm1d), activation, (Dropout)] per hidden width, then Linear;
-    model "cnn" puts two conv layers in front (see _conv_front).
+    model "cnn" puts two conv layers in front (see _conv_front); model "rnn" reads the rows as
+    sequences into a recurrent layer of the first hidden width (see _recurrent_front).
 
     Hidden weights use He init for ReLU-like activations and Glorot otherwise; biases start
     at 0. Dropout modules get generators spawned from the config's seed.
@@ -242,9 +258,16 @@ def build_model(config: dict[str, Any], in_features: int, out_features: int) -> 
     name = config["activation"]
     layers: list[Module] = []
     width = in_features
+    hidden_widths = config["hidden"]
     if config["model"] == "cnn":
         layers, width = _conv_front(in_features, name, rng)
-    for hidden in config["hidden"]:
+    elif config["model"] == "rnn":
+        layers, width = _recurrent_front(in_features, config["cell"], hidden_widths[0], rng)
+        hidden_widths = hidden_widths[1:]
+        if config["dropout"] > 0:  # on the last hidden state, as after a hidden activation
+            generator = np.random.default_rng(next(dropout_seeds))
+            layers.append(Dropout(config["dropout"], rng=generator))
+    for hidden in hidden_widths:
         linear = Linear(width, hidden, rng=rng)
         if name in ("relu", "leaky_relu", "elu", "gelu", "silu"):
             init.kaiming_uniform_(linear.weight, nonlinearity="relu", rng=rng)
@@ -284,6 +307,21 @@ def _conv_front(in_features: int, activation: str, rng: np.random.Generator
         channels, side = out_channels, side // 2
     layers.append(Flatten())
     return layers, channels * side * side
+
+
+def _recurrent_front(in_features: int, cell: str, hidden: int, rng: np.random.Generator
+                     ) -> tuple[list[Module], int]:
+    """`--model rnn`: rows of s·s pixels as sequences of s steps (the image's rows) of s
+    features, into an LSTM, GRU or tanh RNN (PyTorch's U(−1/√hidden, 1/√hidden) init) read out
+    as its last hidden state."""
+    side = int(round(in_features ** 0.5))
+    if side * side != in_features or side < 2:
+        raise ValueError(f"model 'rnn' reads each row as a square image, one image row per "
+                         f"time step, so it needs s·s features per row (s >= 2), got "
+                         f"{in_features} features; use model 'mlp' for this data")
+    layer = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell]
+    recurrent = layer(side, hidden, batch_first=True, rng=rng)
+    return [Unflatten(1, (side, side)), LastHiddenState(recurrent)], hidden  # (batch, hidden)
 
 
 def build_optimizer(config: dict[str, Any], params: Any) -> Optimizer:
