@@ -151,3 +151,26 @@ def test_closed_stdout_is_not_a_traceback(tmp_path):
     process.wait(timeout=60)
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
     assert process.returncode in (0, 1)
+
+
+def test_an_unexpected_error_prints_its_traceback_and_exits_1():
+    # run() exits with os._exit, which used to turn any bug into a silent exit 130
+    code = ("import nn.cli.entry as entry\n"
+            "def broken():\n    raise ZeroDivisionError('a bug')\n"
+            "entry.main = broken\nentry.run()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=cli_env(), cwd=ROOT, timeout=60)
+    assert result.returncode == 1
+    assert "ZeroDivisionError: a bug" in result.stderr and "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize(("request_", "status", "said"), [
+    ("3", 3, ""), ("None", 0, ""), ("'no data found'", 1, "no data found")])
+def test_sys_exit_below_the_command_keeps_its_status(request_, status, said):
+    # SystemExit is not an Exception: run() once ended every such exit with 130
+    code = (f"import sys\nimport nn.cli.entry as entry\n"
+            f"entry.main = lambda: sys.exit({request_})\nentry.run()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=cli_env(), cwd=ROOT, timeout=60)
+    assert result.returncode == status, result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr

@@ -107,6 +107,11 @@ def run() -> NoReturn:
         status = main()
     except KeyboardInterrupt:  # landed between the command's handler and the return
         _say_interrupted()
+    except SystemExit as exit_request:  # sys.exit() somewhere below: keep its status
+        code = exit_request.code
+        status = code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
     except Exception:  # a bug no handler maps to a message: show it as Python would, exit 1
         traceback.print_exc()
         status = EXIT_ERROR
