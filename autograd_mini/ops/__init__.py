@@ -9,8 +9,11 @@ to tests/op_table.py (see CONTRIBUTING.md).
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
     arrange,
+    calculus,
     comparisons,
     conv,
+    convolve,
+    cross,
     decompositions,
     elementwise,
     explog,
