@@ -66,13 +66,15 @@ def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: Any = None,
 @composite("ediff1d")
 def ediff1d(ary: ArrayLike, to_end: Any = None, to_begin: Any = None) -> Tensor:
     """ediff1d(ary; to_end, to_begin): the differences of the flattened ary, with to_begin
-    before and to_end after (each flattened)."""
+    before and to_end after (each flattened, in ary's dtype as numpy does)."""
     t = as_tensor(ary, op="ediff1d").reshape(-1)
     parts = [t[1:] - t[:-1]]
-    if to_begin is not None:
-        parts.insert(0, as_tensor(to_begin, t, "ediff1d").reshape(-1))
-    if to_end is not None:
-        parts.append(as_tensor(to_end, t, "ediff1d").reshape(-1))
+    for value, where in ((to_begin, 0), (to_end, len(parts) + 1)):
+        if value is not None:
+            edge = as_tensor(value, t, "ediff1d").reshape(-1)
+            if edge.dtype != t.dtype:
+                edge = TENSOR_FUNCTIONS["astype"](edge, t.dtype)
+            parts.insert(where, edge)
     return parts[0] if len(parts) == 1 else _concatenate(parts, 0)
 
 
