@@ -104,6 +104,12 @@ _SPECIAL_CALLS = [
     _unary("avg_pool", lambda x: am.avg_pool(x, 2), (2, 3, 4, 4)),
     _unary("quantile", lambda x: am.quantile(x, [0.25, 0.5], axis=1)),
     _unary("norm", lambda x: am.norm(x, axis=1)),
+    # finite differences, quadrature, cross product, average, convolution (issue 13)
+    _unary("trapezoid"),
+    _unary("gradient", lambda f: am.gradient(f, axis=1)),
+    Call("cross", am.cross, ((2, 3), (3,))),
+    Call("average", lambda a, w: am.average(a, axis=1, weights=w), ((2, 3), (3,))),
+    Call("convolve", am.convolve, ((5,), (3,))),
 ]
 # integer-valued, without a graph: tests/test_ops_reduction_edges.py checks them
 _NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort"}
