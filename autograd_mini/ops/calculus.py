@@ -79,6 +79,12 @@ def ediff1d(ary: ArrayLike, to_end: Any = None, to_begin: Any = None) -> Tensor:
 
 
 # ---- trapezoid --------------------------------------------------------------------------------
+def _promoted(t: Tensor, *others: Any) -> Tensor:
+    """t in the common floating dtype of t and the Tensors among `others`."""
+    dtype = np.result_type(t.dtype, *(o.dtype for o in others if isinstance(o, Tensor)))
+    return t if dtype == t.dtype else TENSOR_FUNCTIONS["astype"](t, dtype)
+
+
 @composite("trapezoid")
 def trapezoid(y: ArrayLike, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Tensor:
     """trapezoid(y; x, dx, axis) = Σ_i (x[i+1] − x[i])·(y[i] + y[i+1])/2 along axis (spacing dx
@@ -98,6 +104,7 @@ def trapezoid(y: ArrayLike, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Ten
             step = diff(xt).reshape((-1,) + (1,) * (t.ndim - 1 - axis))  # along axis
         else:
             step = diff(xt, axis=axis)
+    t = _promoted(t, step)  # float32 y with float64 x: sum in float64 (no rounding of y + y)
     upper = t[_along(t.ndim, axis, slice(1, None))]
     lower = t[_along(t.ndim, axis, slice(None, -1))]
     return (step * (upper + lower) / 2.0).sum(axis=axis)
@@ -192,6 +199,7 @@ def gradient(f: ArrayLike, *varargs: Any, axis: Any = None, edge_order: int = 1)
             raise ValueError(f"gradient: axis {k} of shape {t.shape} has {t.shape[k]} "
                              f"samples; edge_order={edge_order} needs at least {edge_order + 1}")
     spacings = _spacings(varargs, axes, t)
+    t = _promoted(t, *spacings)  # float32 f with float64 coordinates: differences in float64
     out = [_one_axis(t, k, h, edge_order) for k, h in zip(axes, spacings)]
     return out[0] if len(out) == 1 else out
 
