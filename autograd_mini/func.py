@@ -15,11 +15,21 @@ There is no `vmap`: it needs a batching rule per primitive, and a Python loop wo
 pretend. Batched input derivatives come from the structure instead: for a function applied
 row by row, `elementwise_grad` is one reverse pass and `laplacian` costs d passes for d input
 dimensions, whatever the number of rows.
+
+An output that does not depend on a differentiated argument has derivative zero there: the
+transforms return zeros of that argument's shape and kind, silently by default. HIPS autograd
+warns "Output seems independent of input"; to be told, opt in to the warning's category:
+
+    import warnings
+    from autograd_mini.func import IndependentOutputWarning
+    warnings.simplefilter("always", IndependentOutputWarning)   # or "error" to stop there
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,8 +44,36 @@ from .tensor import Tensor
 
 Argnums = int | Sequence[int]
 
-__all__ = ["elementwise_grad", "grad", "hessian", "hessian_vector_product", "hvp",
-           "jacfwd", "jacobian", "jacrev", "jvp", "laplacian", "value_and_grad", "vjp"]
+__all__ = ["IndependentOutputWarning", "elementwise_grad", "grad", "hessian",
+           "hessian_vector_product", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "laplacian",
+           "value_and_grad", "vjp"]
+
+
+# ---- an output that does not depend on an argument -------------------------------------------
+class IndependentOutputWarning(UserWarning):
+    """The function's output does not depend on a differentiated argument, so its derivative
+    there is zeros. Ignored unless enabled: warnings.simplefilter("always", <this class>)."""
+
+
+def _ignore_independent_output_by_default() -> None:
+    """Put the category's 'ignore' at the end of the filters, where Python keeps its own
+    silenced-by-default categories, so any filter the user adds first decides. Done again
+    when a `warnings.catch_warnings()` block has since restored a list without it."""
+    if not any(f[2] is IndependentOutputWarning for f in warnings.filters):
+        warnings.filterwarnings("ignore", category=IndependentOutputWarning, append=True)
+
+
+_ignore_independent_output_by_default()
+
+
+def _warn_independent(where: str, what: str) -> None:
+    _ignore_independent_output_by_default()
+    level, frame = 1, sys._getframe(0)
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1  # blame the first caller outside this file
+    warnings.warn(f"{where}: the output does not depend on {what}; its derivative there is "
+                  "zeros (HIPS autograd: 'Output seems independent of input')",
+                  IndependentOutputWarning, stacklevel=level)
 
 
 # ---- pytrees: lists, tuples and dicts of leaves ------------------------------------------------
@@ -169,6 +207,7 @@ class _Inputs:
             raise ValueError(f"{where}: argnums {argnums} out of range for {len(args)} "
                              "positional arguments")
         self.args = list(args)
+        self.where, self.argnums, self.given = where, argnums, args
         self.groups: list[tuple[list[_Leaf], Callable[[list[Any]], Any]]] = []
         for a in argnums:
             values, rebuild = _flatten(args[a])
@@ -176,13 +215,29 @@ class _Inputs:
             self.groups.append((leaves, rebuild))
             self.args[a] = rebuild([leaf.tensor for leaf in leaves])
 
+    def warn_independent(self, reached: Sequence[bool]) -> None:
+        """IndependentOutputWarning (ignored by default) naming the leaves not reached."""
+        if all(reached):
+            return
+        labels = []  # "argument 1", or "argument 1[0]" for the leaves of a container
+        for a, (leaves, _) in zip(self.argnums, self.groups):
+            if len(leaves) == 1 and not isinstance(self.given[a], (list, tuple, dict)):
+                labels.append(f"argument {a}")
+            else:
+                labels += [f"argument {a}[{i}]" for i in range(len(leaves))]
+        _warn_independent(self.where, ", ".join(
+            label for label, r in zip(labels, reached) if not r))
+
     @property
     def leaves(self) -> list[_Leaf]:
         return [leaf for leaves, _ in self.groups for leaf in leaves]
 
     def export(self, results: list[Any], keep_tensor: bool, single: bool) -> Any:
-        """Per-leaf results rebuilt into the arguments' structure (one per argnum)."""
+        """Per-leaf results rebuilt into the arguments' structure (one per argnum); a None
+        result (the output does not depend on that leaf) becomes zeros."""
         out, start = [], 0
+        if any(r is None for r in results):
+            self.warn_independent([r is not None for r in results])
         for leaves, rebuild in self.groups:
             n = len(leaves)
             out.append(rebuild([leaf.export(r, keep_tensor)
@@ -350,15 +405,20 @@ def _tangent_tensor(tangent: Any, leaf: _Leaf, where: str) -> Tensor:
 
 
 def _forward_pass(fun: Callable, args: tuple, argnums: tuple[int, ...], tangents: list[Any],
-                  where: str, kwargs: dict | None = None) -> tuple[Tensor, Any, _Inputs]:
-    """Run fun once with tangents seeded on the differentiated leaves: (out, tangent, inputs)."""
+                  where: str, kwargs: dict | None = None, warn: bool = True
+                  ) -> tuple[Tensor, Any, _Inputs]:
+    """Run fun once with tangents seeded on the differentiated leaves (None: not seeded):
+    (out, tangent, inputs)."""
     with ForwardLevel() as level:
         inputs = _Inputs(args, argnums, where, reverse=False)
         for leaf, t in zip(inputs.leaves, tangents):
-            level.set_tangent(leaf.tensor, _tangent_tensor(t, leaf, where))
+            if t is not None:
+                level.set_tangent(leaf.tensor, _tangent_tensor(t, leaf, where))
         out = _as_output(fun(*inputs.args, **(kwargs or {})), where)
         tangent = level.tangent(out)
     if tangent is None:
+        if warn:
+            inputs.warn_independent([t is None for t in tangents])
         tangent = Tensor._make(np.zeros(out.shape, dtype=out.dtype), False)
     return out, tangent, inputs
 
@@ -408,16 +468,20 @@ def jacrev(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) ->
             keep = nested or _given_requires_grad(args, positions) or \
                 _uses_other_grad_leaves(out)
             rows: list[list[Any]] = [[] for _ in leaves]
+            reached = [False] * len(leaves)
             for i in range(out.size):
                 seed = np.zeros(out.size, dtype=out.dtype)
                 seed[i] = 1.0
                 grads = _reverse(out, leaves, seed.reshape(out.shape), create_graph=keep,
                                  retain_graph=True)
-                for r, g, leaf in zip(rows, grads, leaves):
+                for k, (r, g, leaf) in enumerate(zip(rows, grads, leaves)):
+                    reached[k] = reached[k] or g is not None
                     r.append(np.zeros(leaf.tensor.shape, dtype=leaf.tensor.dtype)
                              if g is None else g)
             blocks = [_assemble(r, out.shape, leaf.tensor.shape, keep, columns=False)
                       for r, leaf in zip(rows, leaves)]
+            if out.size:
+                inputs.warn_independent(reached)
             return inputs.export(blocks, keep, single)
 
     return jacobian_of
@@ -439,14 +503,15 @@ def jacfwd(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) ->
             out_shape: tuple = ()
             keep = nested or _given_requires_grad(args, positions)
             inputs = None
-            for j, (shape, _) in enumerate(shapes):
+            for j, (shape, dtype) in enumerate(shapes):
                 size = int(np.prod(shape, dtype=np.int64))
                 for k in range(size):
-                    seeds = [np.zeros(s, dtype=d if np.dtype(d).kind == "f" else float)
-                             for s, d in shapes]
+                    seeds: list[Any] = [None] * len(shapes)  # only input j moves in this pass
+                    seeds[j] = np.zeros(shape, dtype=dtype if np.dtype(dtype).kind == "f"
+                                        else float)
                     seeds[j].reshape(-1)[k] = 1.0
                     out, tangent, inputs = _forward_pass(fun, args, positions, seeds, "jacfwd",
-                                                         kwargs)
+                                                         kwargs, warn=k == 0)
                     out_shape = out.shape
                     keep = keep or _uses_other_grad_leaves(tangent)
                     columns[j].append(tangent)

@@ -301,6 +301,9 @@ class Tensor(Node):
             )
 
     def _inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
+        if STATE.grad_enabled and not (self._prim is None and self._requires_grad) and (
+                self._requires_grad or isinstance(other, Tensor) and other._requires_grad):
+            return self._recorded_inplace(ufunc, other, what)
         self._check_inplace(what)
         if isinstance(other, Tensor):
             if other._requires_grad and STATE.grad_enabled:
@@ -311,6 +314,33 @@ class Tensor(Node):
             other = other.data
         ufunc(self.data, other, out=self.data)
         self.bump_version()
+        return self
+
+    def _recorded_inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
+        """`x += y` on a recorded value (the course's `cost_sum += err_sqr` in a loop): x
+        becomes the output of the recorded op, as `x[i] = y` does (PyTorch's rule; HIPS
+        autograd rebinds the name), so the sum keeps every term's gradient."""
+        if not self.data.flags.writeable:
+            self._check_inplace(what)
+        other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
+        shape = np.broadcast_shapes(self.shape, other_data.shape)
+        dtype = np.result_type(self.data, other_data)
+        if shape != self.shape or not np.can_cast(dtype, self.dtype, "same_kind"):
+            raise ShapeError(f"{what}: the result would have shape {shape} and dtype {dtype}, "
+                             f"but an in-place update keeps the tensor's {self.shape} "
+                             f"{self.dtype}; write x = x {what[0]} y instead")
+        # The value before the update becomes a tensor of its own (its node moves to it).
+        before = Tensor._make(self.data.copy(), self._requires_grad)
+        if self._prim is not None:
+            before._prim, before._params, before._parents = self._prim, self._params, \
+                self._parents
+            before._tick, before._freed = self._tick, self._freed
+        self.bump_version()  # before the op records, so its output counts as unchanged
+        out = _OUT_OF_PLACE[ufunc](before, other)
+        self.data[...] = out.data  # the same memory, so views of x see the change
+        self._requires_grad = True
+        self._prim, self._params, self._parents = out._prim, out._params, out._parents
+        self._tick, self._freed = out._tick, out._freed
         return self
 
     def __iadd__(self, other: ArrayLike) -> Tensor:
@@ -376,3 +406,8 @@ class _ElementCount(int):
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Create a Tensor (same as `Tensor(...)`)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# The out-of-place op each recorded in-place update applies (Tensor._recorded_inplace).
+_OUT_OF_PLACE = {np.add: lambda a, b: a + b, np.subtract: lambda a, b: a - b,
+                 np.multiply: lambda a, b: a * b, np.true_divide: lambda a, b: a / b}

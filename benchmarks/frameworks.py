@@ -15,7 +15,10 @@ from contextlib import redirect_stdout
 from typing import Any
 
 # Display order; "numpy" is the pseudo-framework of the matmul floor.
-FRAMEWORKS: tuple[str, ...] = ("autograd_mini", "torch", "micrograd", "autograd", "mygrad")
+FRAMEWORKS: tuple[str, ...] = ("autograd_mini", "torch", "torch.func", "micrograd", "autograd",
+                                "mygrad", "jax", "jax.nojit")
+# Variants of one library measured as columns of their own: the module each one imports.
+MODULES = {"torch.func": "torch", "jax.nojit": "jax"}
 PSEUDO_FRAMEWORKS: tuple[str, ...] = ("numpy",)
 REFERENCE = "torch"  # ratios are taken against this one, measured in the same run
 
@@ -25,6 +28,9 @@ LABELS = {
     "micrograd": "micrograd",
     "autograd": "HIPS autograd",
     "mygrad": "MyGrad",
+    "torch.func": "torch.func",
+    "jax": "JAX jit",
+    "jax.nojit": "JAX no jit",
     "numpy": "numpy floor",
 }
 
@@ -37,8 +43,10 @@ def detect() -> dict[str, dict[str, Any]]:
     """{framework: {"available": bool, "version": str | None}} without importing any of them."""
     found: dict[str, dict[str, Any]] = {}
     for name in FRAMEWORKS + PSEUDO_FRAMEWORKS:
-        available = importlib.util.find_spec(name) is not None
-        found[name] = {"available": available, "version": _version(name) if available else None}
+        module = MODULES.get(name, name)
+        available = importlib.util.find_spec(module) is not None
+        found[name] = {"available": available,
+                       "version": _version(module) if available else None}
     return found
 
 
@@ -79,6 +87,7 @@ def prepare(framework: str, threads: int | None = None) -> dict[str, Any]:
         threadpool_limits(limits=threads, user_api="blas")
     threads = numpy_threads()
     info: dict[str, Any] = {"numpy_threads": threads, "load_1m": os.getloadavg()[0]}
+    framework = MODULES.get(framework, framework)
     if framework == "torch":
         import torch
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -38,3 +40,17 @@ def test_autograd_mini_step_matches_hips_autograd() -> None:
 def test_quick_case_is_one_small_size() -> None:
     assert [c.params["points"] for c in pde.cases(quick=True)] == [10]
     assert [c.params["points"] for c in pde.cases(quick=False)] == [100, 1000]
+
+
+@pytest.mark.parametrize("framework", [
+    "torch.func",
+    pytest.param("jax.nojit", marks=pytest.mark.skipif(
+        bool(os.environ.get("CI")), reason="JAX import and tracing cost 5-12 s on CI")),
+])
+def test_vmap_style_peers_compute_the_same_step(framework):
+    pytest.importorskip(framework.split(".")[0])
+    X, weights = _points(4), pde.init_weights()
+    ours = pde.BUILDERS["autograd_mini"](X, weights)()
+    theirs = pde.BUILDERS[framework](X, weights)()
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine, np.asarray(other), rtol=1e-10, atol=1e-12)

@@ -1,4 +1,4 @@
-"""Smoke runs of the function-transform examples (20-21) with --quick."""
+"""Smoke runs of the function-transform examples (20-24) with --quick."""
 
 from __future__ import annotations
 
@@ -26,3 +26,20 @@ def test_22_ode_trial_solutions_learn_both_equations() -> None:
         assert result[name]["final_cost"] < result[name]["start_cost"] / 10
     assert result["logistic"]["error"] < 0.05
     assert result["decay"]["error"] < 1.0  # of g(0) = 10, after 300 quick steps
+
+
+def test_23_poisson_trial_solutions_match_both_analytic_solutions() -> None:
+    result = run_example("23_poisson_equation")
+    for name in ("sine", "exponential"):
+        assert result[name]["final_cost"] < result[name]["start_cost"] / 100
+    assert result["sine"]["error"] < 0.01  # of u's peak 1
+    assert result["exponential"]["error"] < 0.1  # of u's peak 0.67, after 300 quick steps
+    assert result["second_derivative_check"] < 1e-10
+
+
+def test_24_wave_network_approaches_the_standing_wave() -> None:
+    result = run_example("24_wave_equation")
+    assert result["cost"][-1] < result["cost"][0] / 10
+    # The untrained trial is (1 − t²) sin(πx) + x(1 − x) t² N, 1.2 away from sin(πx) cos(πt).
+    assert result["max_error"] < result["untrained_error"] / 10
+    assert result["hessian_check"] < 1e-10

@@ -95,7 +95,7 @@ def _linear_jvp(t, out, inputs, xp):
     terms = [t[0] @ w if t[0] is not None else None, x @ t[1] if t[1] is not None else None,
              t[2]]
     present = [term for term in terms if term is not None]
-    if present == [t[2]]:  # the bias tangent alone: broadcast it over the batch
+    if t[0] is None and t[1] is None:  # the bias tangent alone: broadcast it over the batch
         return xp.broadcast_to(t[2], out.shape)
     total = present[0] if present else None
     for term in present[1:]:

@@ -7,8 +7,12 @@ respect to the network's six weight arrays. Every framework computes the same nu
 * autograd_mini: `func.elementwise_grad` for (g_x, g_t), `func.jvp` of it along x for g_xx
   (forward-over-reverse), `func.grad` of the cost (examples/20_diffusion_equation.py);
 * PyTorch: `torch.autograd.grad(..., create_graph=True)` twice, then `backward`;
+* torch.func: per point, `jvp` along x of `grad` of the trial (forward-over-reverse), `vmap`
+  over the points, `grad` of the cost with respect to the weights;
 * HIPS autograd: `elementwise_grad` twice (reverse-over-reverse), then `grad`, as the course
-  writes it.
+  writes it;
+* JAX: the torch.func program with `jax.jvp`, `jax.grad` and `jax.vmap`, jitted ("JAX jit")
+  and op by op ("JAX no jit"), float64.
 
 Reported in ms per step.
 """
@@ -25,7 +29,7 @@ from .case import Case
 
 TITLE = "6. Diffusion equation step: ∂/∂t and ∂²/∂x² of a 2-32-32-1 tanh trial, then ∇ weights"
 UNIT = "ms/step"
-FRAMEWORKS = ("autograd_mini", "torch", "autograd")
+FRAMEWORKS = ("autograd_mini", "torch", "torch.func", "autograd", "jax", "jax.nojit")
 HIDDEN = 32
 
 
@@ -101,6 +105,59 @@ def _torch(X: np.ndarray, weights: list[np.ndarray]) -> Callable[[], Any]:
     return step
 
 
+def point_trial(xt: Any, P: list[Any], tanh: Callable, sin: Callable) -> Any:
+    """g at one point xt = (x, t), shape (2,) -> a scalar: for vmap-style frameworks."""
+    return trial(xt[None, :], P, tanh, sin)[0, 0]
+
+
+def _torch_func(X: np.ndarray, weights: list[np.ndarray]) -> Callable[[], Any]:
+    import torch
+    from torch.func import grad, jvp, vmap
+
+    P = [torch.tensor(w) for w in weights]
+    points = torch.tensor(X)
+    along_x = torch.tensor([1.0, 0.0], dtype=points.dtype)
+
+    def residual(P: list[Any], xt: Any) -> Any:  # g_t − g_xx at one point
+        gradient = grad(lambda xt: point_trial(xt, P, torch.tanh, torch.sin))
+        first, second = jvp(gradient, (xt,), (along_x,))  # ∇g, ∂/∂x ∇g
+        return first[1] - second[0]
+
+    def cost(P: list[Any]) -> Any:
+        return (vmap(residual, in_dims=(None, 0))(P, points) ** 2).mean()
+
+    d_cost = grad(cost)
+    return lambda: d_cost(P)
+
+
+def _jax(X: np.ndarray, weights: list[np.ndarray], jit: bool = True) -> Callable[[], Any]:
+    from .jacobian import jax_float64
+
+    jax = jax_float64()
+    import jax.numpy as jnp
+
+    P = [jnp.asarray(w) for w in weights]
+    points = jnp.asarray(X)
+    along_x = jnp.asarray([1.0, 0.0])
+
+    def residual(P: list[Any], xt: Any) -> Any:
+        gradient = jax.grad(lambda xt: point_trial(xt, P, jnp.tanh, jnp.sin))
+        first, second = jax.jvp(gradient, (xt,), (along_x,))
+        return first[1] - second[0]
+
+    def cost(P: list[Any]) -> Any:
+        return jnp.mean(jax.vmap(residual, in_axes=(None, 0))(P, points) ** 2)
+
+    d_cost = jax.grad(cost)
+    if jit:
+        d_cost = jax.jit(d_cost)
+    return lambda: jax.block_until_ready(d_cost(P))
+
+
+def _jax_nojit(X: np.ndarray, weights: list[np.ndarray]) -> Callable[[], Any]:
+    return _jax(X, weights, jit=False)
+
+
 def _hips_autograd(X: np.ndarray, weights: list[np.ndarray]) -> Callable[[], Any]:
     import autograd.numpy as anp
     from autograd import elementwise_grad, grad
@@ -121,4 +178,7 @@ BUILDERS: dict[str, Callable[..., Callable[[], Any]]] = {
     "autograd_mini": _autograd_mini,
     "torch": _torch,
     "autograd": _hips_autograd,
+    "torch.func": _torch_func,
+    "jax": _jax,
+    "jax.nojit": _jax_nojit,
 }
