@@ -1,4 +1,4 @@
-"""Workload 7: single ops on large arrays, forward + backward (issue 13's op set).
+"""Workload 8: single ops on large arrays, forward + backward (issue 13's op set).
 
 One case per (op, dtype): elementwise math, reductions along an axis, products and linear
 algebra on (1000, 1000) float32 and float64 inputs that all require grad; the loss is the sum
@@ -20,7 +20,7 @@ import numpy as np
 from ..harness import time_per_call
 from .case import Case
 
-TITLE = "7. Single ops on (n, n) arrays: forward + backward of sum(op(...))"
+TITLE = "8. Single ops on (n, n) arrays: forward + backward of sum(op(...))"
 UNIT = "ms"
 FRAMEWORKS = ("autograd_mini", "torch", "autograd")
 
