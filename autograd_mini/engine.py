@@ -309,6 +309,9 @@ def run_backward(
                 key = id(parent)
                 existing = pending.get(key)
                 if existing is not None:
+                    if key in owned and observer is None and not create_graph:
+                        existing += gp  # ours alone: add in place (split's k pieces, fan-out)
+                        continue
                     pending[key] = existing + gp  # a new array nobody else holds (or a
                     if type(pending[key]) is np.ndarray:  # numpy scalar, for 0-d values)
                         owned.add(key)

@@ -115,6 +115,12 @@ _SPECIAL_CALLS = [
     _unary("dsplit", lambda x: am.dsplit(x, 1)[0], (2, 3, 1)),
     Call("row_stack", lambda a, b: am.row_stack([a, b]), ((2, 3), (3,))),
     Call("select", lambda a, b: am.select([COND, ~COND], [a, b]), ((2, 3), (3,))),
+    # finite differences, quadrature, cross product, average, convolution (issue 13)
+    _unary("trapezoid"),
+    _unary("gradient", lambda f: am.gradient(f, axis=1)),
+    Call("cross", am.cross, ((2, 3), (3,))),
+    Call("average", lambda a, w: am.average(a, axis=1, weights=w), ((2, 3), (3,))),
+    Call("convolve", am.convolve, ((5,), (3,))),
 ]
 # integer-valued, without a graph: tests/test_ops_reduction_edges.py checks them
 _NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort"}
@@ -168,7 +174,8 @@ def _bad(kind: str, shape: tuple[int, ...]) -> Any:
 BAD_KINDS = ["complex", "object", "str", "bytes", "datetime", "None"]
 BAD_DTYPE_CASES = [pytest.param(call, i, kind, id=f"{call.name}[{i}]-{kind}")
                    for call, i in POSITIONS for kind in BAD_KINDS
-                   if not (call.name == "linear" and i == 2 and kind == "None")]  # no bias
+                   if not (call.name == "linear" and i == 2 and kind == "None")  # no bias
+                   and not (call.name == "average" and i == 1 and kind == "None")]  # unweighted
 
 
 @pytest.mark.hardening("engine/non-numeric")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy
 
+from ..grad_mode import STATE
 from ..registry import PUBLIC, TENSOR_FUNCTIONS
 from ..tensor import Tensor
 
@@ -103,11 +104,37 @@ def rewrap(value: Any) -> Any:
     return value
 
 
+def _requires_grad(values: Iterable[Any]) -> bool:
+    for v in values:
+        if isinstance(v, Tensor) and v.requires_grad:
+            return True
+        if type(v) in (list, tuple) and _requires_grad(v):
+            return True
+    return False
+
+
+def _holds_float(value: Any) -> bool:
+    if isinstance(value, numpy.ndarray):
+        return value.dtype.kind in "fc"
+    return type(value) is tuple and any(_holds_float(v) for v in value)
+
+
 def on_values(name: str, numpy_fn: Callable[..., Any]) -> Callable[..., Any]:
-    """numpy's `numpy_fn` for a function with no gradient: Tensors in, their arrays used."""
+    """numpy's `numpy_fn` for a function with no gradient: Tensors in, their arrays used.
+
+    Its integer and boolean results (argmax, isnan, counts) carry no gradient by nature; a
+    floating result computed from a tensor that requires grad (unique's values, histogram's
+    edges, bincount's weighted sums) would silently drop the graph, so it raises instead."""
     def run(*args: Any, **kwargs: Any) -> Any:
         if holds_tensor(args) or holds_tensor(kwargs.values()):
-            return rewrap(numpy_fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+            out = numpy_fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()})
+            if _holds_float(out) and STATE.grad_enabled and (
+                    _requires_grad(args) or _requires_grad(kwargs.values())):
+                raise TypeError(
+                    f"numpy.{name} on a tensor that requires grad: its floating result would "
+                    f"carry no gradient (numpy.{name} is not differentiable in autograd_mini); "
+                    f"call it on tensor.detach(), or inside am.no_grad(), for the values")
+            return rewrap(out)
         return numpy_fn(*args, **kwargs)
 
     run.__name__ = run.__qualname__ = name

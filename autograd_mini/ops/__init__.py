@@ -9,9 +9,12 @@ to tests/op_table.py (see CONTRIBUTING.md).
 from ..registry import REGISTRY, Primitive
 from . import (  # noqa: F401  (declares ops)
     arrange,
+    calculus,
     comparisons,
     conv,
     conveniences,
+    convolve,
+    cross,
     decompositions,
     elementwise,
     explog,

@@ -216,6 +216,67 @@ def slogdet(a: Any) -> SlogdetResult:
     return SlogdetResult(Tensor(np.asarray(sign)), out)
 
 
+# ---- solve_triangular: the solves inside the decompositions' VJPs -----------------------------
+def _scipy_solve_triangular() -> Any:
+    try:  # the optional `scipy` extra: LAPACK's trtrs, O(n²) per right-hand side
+        from scipy.linalg import solve_triangular
+
+        solve_triangular(np.ones((1, 1, 1)), np.ones((1, 1, 1)))  # stacks: scipy >= 1.15
+    except (ImportError, ValueError):
+        return None
+    return solve_triangular
+
+
+_SCIPY_SOLVE_TRIANGULAR = _scipy_solve_triangular()
+
+
+def _solve_triangular_forward(a: np.ndarray, b: np.ndarray, *, lower: bool) -> np.ndarray:
+    """A⁻¹ B for a triangular A (..., n, n) and B (..., n, k), reading only A's triangle."""
+    if _SCIPY_SOLVE_TRIANGULAR is not None and a.dtype == b.dtype:
+        return _SCIPY_SOLVE_TRIANGULAR(a, b, lower=lower, check_finite=False)
+    # without scipy: an LU solve of the triangle (exact, n³/3 more work than trtrs)
+    n = a.shape[-1]
+    keep = np.tri(n, dtype=bool) if lower else ~np.tri(n, k=-1, dtype=bool)
+    return np.linalg.solve(np.where(keep, a, 0), b)
+
+
+def _triangle(m: Any, lower: bool, xp: Any) -> Any:
+    n = m.shape[-1]
+    mask = _tril_mask(n, m, xp) if lower else _mT(_tril_mask(n, m, xp))
+    return m * mask
+
+
+def _solve_triangular_vjp(g, out, inputs, needs, xp, *, lower):
+    a = inputs[0]
+    gb = xp.solve_triangular(_mT(a), g, lower=not lower)  # A⁻ᵀ g   (..., n, k)
+    ga = _triangle(-(gb @ _mT(out)), lower, xp) if needs[0] else None
+    return ga, (gb if needs[1] else None)
+
+
+def _solve_triangular_jvp(t, out, inputs, xp, *, lower):
+    rhs = t[1]
+    if t[0] is not None:
+        moved = _triangle(t[0], lower, xp) @ out
+        rhs = -moved if rhs is None else rhs - moved
+    return xp.solve_triangular(inputs[0], rhs, lower=lower)
+
+
+def _solve_triangular_parse(a: Any, b: Any, *, lower: bool) -> tuple:
+    ta, tb = tensor_pair(a, b, "solve_triangular")
+    return (floating(ta), floating(tb)), {"lower": bool(lower)}
+
+
+SOLVE_TRIANGULAR = defop(
+    "solve_triangular", _solve_triangular_forward, _solve_triangular_vjp,
+    jvp=_solve_triangular_jvp,
+    math="solve_triangular(A, B; lower) = A⁻¹ B, A triangular;  ∂/∂B = A⁻ᵀ g,  "
+         "∂/∂A = tri(−(A⁻ᵀ g) Xᵀ)",
+    expose=[parsed("solve_triangular", _solve_triangular_parse, internal=True,
+                   on_arrays=lambda a, b, *, lower: _solve_triangular_forward(a, b,
+                                                                              lower=lower))],
+)
+
+
 # ---- cholesky ---------------------------------------------------------------------------------
 def _cholesky_parse(a: Any) -> tuple:
     return (_square(a, "cholesky"),), {}
@@ -224,16 +285,18 @@ def _cholesky_parse(a: Any) -> tuple:
 def _cholesky_vjp(g, out, inputs, needs, xp):
     # A = L Lᵀ:  ∂/∂A = sym(L⁻ᵀ Φ(Lᵀ g) L⁻¹), Φ = lower triangle with the diagonal halved.
     lower = out
+    # Two triangular solves (O(n³/3) each in LAPACK's trtrs), not two LU solves.
     phi = (_mT(lower) @ g) * (_tril_mask(g.shape[-1], g, xp) - 0.5 * _eye(g.shape[-1], g, xp))
-    left = xp.solve(_mT(lower), phi)  # L⁻ᵀ Φ
-    return (_sym(_mT(xp.solve(_mT(lower), _mT(left)))),)  # (L⁻ᵀ (L⁻ᵀ Φ)ᵀ)ᵀ = L⁻ᵀ Φ L⁻¹
+    left = xp.solve_triangular(_mT(lower), phi, lower=False)  # L⁻ᵀ Φ
+    # (L⁻ᵀ (L⁻ᵀ Φ)ᵀ)ᵀ = L⁻ᵀ Φ L⁻¹
+    return (_sym(_mT(xp.solve_triangular(_mT(lower), _mT(left), lower=False))),)
 
 
 def _cholesky_jvp(t, out, inputs, xp):
     # dL = L Φ(L⁻¹ dA L⁻ᵀ), dA = sym(t): the input is read as symmetric, as in the VJP.
     lower, n = out, out.shape[-1]
-    half = xp.solve(lower, _sym(t[0]))  # L⁻¹ dA
-    inner = xp.solve(lower, _mT(half))  # L⁻¹ dA L⁻ᵀ
+    half = xp.solve_triangular(lower, _sym(t[0]), lower=True)  # L⁻¹ dA
+    inner = xp.solve_triangular(lower, _mT(half), lower=True)  # L⁻¹ dA L⁻ᵀ
     return lower @ (inner * (_tril_mask(n, inner, xp) - 0.5 * _eye(n, inner, xp)))
 
 
@@ -435,13 +498,13 @@ def _qr_vjp(g, out, inputs, needs, xp):
     upper = 1.0 - _tril_mask(n, g, xp, -1)
     strict_upper = 1.0 - _tril_mask(n, g, xp)
     copied = big_m * upper + _mT(big_m * strict_upper)
-    return (_mT(xp.solve(r, _mT(g_q + q @ copied))),)
+    return (_mT(xp.solve_triangular(r, _mT(g_q + q @ copied), lower=False)),)
 
 
 def _qr_jvp(t, out, inputs, xp):
     m, n = inputs[0].shape[-2:]
     q, r = out[..., :m, :], _mT(out[..., m:, :])
-    b = _mT(xp.solve(_mT(r), _mT(t[0])))  # dA R⁻¹
+    b = _mT(xp.solve_triangular(_mT(r), _mT(t[0]), lower=True))  # dA R⁻¹
     c = _mT(q) @ b
     lower = c * _tril_mask(n, c, xp, -1)
     d = c - (lower - _mT(lower))  # dR R⁻¹ (upper triangular)
@@ -560,6 +623,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     return x, residuals, int(rank), Tensor(s)
 
 
-__all__ = ["CHOLESKY", "DET", "EIGH", "INV", "LOGABSDET", "PINV", "QR", "SOLVE", "SVD",
+__all__ = ["CHOLESKY", "DET", "EIGH", "INV", "LOGABSDET", "PINV", "QR", "SOLVE", "SOLVE_TRIANGULAR",
+           "SVD",
            "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "eigh",
            "eigvalsh", "lstsq", "qr", "slogdet", "svd"]

@@ -79,6 +79,12 @@ def _cross_entropy_parse(logits: Any, target: Any, reduction: str = "mean") -> t
         raise TypeError(f"cross_entropy: target must hold integer labels (batch,) or "
                         f"probabilities (batch, classes), got dtype {t.dtype}")
     if t.ndim == 1:  # class labels
+        if isinstance(target, Tensor) and target.requires_grad:
+            # PyTorch refuses float labels outright; their gradient would silently be dropped
+            raise TypeError(f"cross_entropy: class labels of shape {t.shape} (dtype {t.dtype}) "
+                            "require grad, but labels are indices and carry no gradient; pass "
+                            "integer labels or target.detach(), or probabilities of shape "
+                            f"{z.shape} to differentiate the target")
         t = _checked_labels(t, n, classes, z.shape)
     elif t.shape != z.shape:
         raise ShapeError(f"cross_entropy: target of shape {t.shape} fits neither labels ({n},) "

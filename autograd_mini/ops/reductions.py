@@ -236,6 +236,42 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
     return squares * (1.0 / (n - ddof))
 
 
+@composite("average")
+def average(a: Any, axis: Axis = None, weights: Any = None, returned: bool = False, *,
+            keepdims: bool = False) -> Any:
+    """average(a; axis, weights) = Σ w·a / Σ w (the mean without weights); `returned` adds
+    Σ w. Differentiable in a and in the weights. A 1-d weights vector runs along one axis."""
+    t = floating(as_tensor(a, op="average"))
+    if weights is None:
+        avg = t.mean(normalize_axis(axis, t.ndim, "average"), keepdims=keepdims)
+        if not returned:
+            return avg
+        axes = normalize_axis(axis, t.ndim, "average")
+        count = t.size if axes is None else int(np.prod([t.shape[i] for i in axes]))
+        return avg, Tensor(np.full(avg.shape, count, dtype=avg.dtype))
+    w = floating(as_tensor(weights, t, "average"))
+    if w.shape != t.shape:
+        if axis is None:
+            raise ShapeError(f"average: weights of shape {w.shape} differ from a's {t.shape}; "
+                             "pass axis for 1-d weights")
+        if w.ndim != 1 or not is_int(axis):
+            raise ShapeError(f"average: weights of shape {w.shape} must equal a's shape "
+                             f"{t.shape}, or be 1-d along one int axis (got axis={axis!r})")
+        along = single_axis(axis, t.ndim, "average")
+        if w.shape[0] != t.shape[along]:
+            raise ShapeError(f"average: weights of length {w.shape[0]} do not match axis "
+                             f"{along} of a's shape {t.shape}")
+        w = w.reshape((-1,) + (1,) * (t.ndim - 1 - along))  # broadcast along `axis`
+    axes = normalize_axis(axis, t.ndim, "average")
+    total = (w * t).sum(axes, keepdims)
+    scale = (w + t * 0.0).sum(axes, keepdims)  # Σ w over the reduced axes, a's shape kept
+    if np.any(scale.data == 0):
+        raise ZeroDivisionError("average: the weights sum to zero along the averaged axes; "
+                                "they cannot be normalized")
+    avg = total / scale
+    return (avg, scale) if returned else avg
+
+
 # numpy reduces a short contiguous axis one row at a time (about 60 ns a row for 10 classes),
 # so the row max of a classifier's (batch, classes) logits cost more than the rest of its
 # softmax. For at most _NARROW_COLUMNS columns and at least _MANY_ROWS rows, one vectorised

@@ -147,9 +147,65 @@ def _scatter_add_forward(g, *, index, shape):
     grad = np.zeros(shape, dtype=g.dtype)
     if is_basic_index(index) or _is_mask(index):
         grad[index] = g  # each element appears at most once: plain assignment is exact
-    else:
+    elif not _scatter_integer_arrays(grad, index, g):
         np.add.at(grad, index, g)  # integer arrays may repeat an index: accumulate
     return grad
+
+
+def _scatter_integer_arrays(grad: np.ndarray, index: Any, g: np.ndarray) -> bool:
+    """grad[index] += g for the two integer-array forms of take and take_along_axis, exactly
+    as np.add.at (same order of additions) but without its slow multi-index path (on 2+ dims):
+    `(:, ..., :, i)` writes by assignment when i's entries differ (a permutation), and both
+    it and one array per axis `(i0, i1, ...)` otherwise add at flat positions (np.add.at's
+    fast 1-d path). False for any other index."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, item in enumerate(items) if isinstance(item, np.ndarray)]
+    if not arrays or any(items[k].dtype.kind not in "iu" for k in arrays):
+        return False
+    shape = grad.shape
+    if len(shape) == 1:  # np.add.at's own 1-d path is already fast
+        return False
+    axis = arrays[0]
+    full = all(isinstance(item, slice) and item == slice(None)
+               for k, item in enumerate(items) if k != axis)
+    if len(arrays) == 1 and full and shape[axis] > 0:  # (:, ..., :, i): take
+        n = shape[axis]
+        along = _wrapped(items[axis].reshape(-1), n)  # (k,)
+        if along.size == 0:
+            return True
+        if np.bincount(along, minlength=n).max() == 1:  # each position once: exact
+            grad[index] = g
+            return True
+        pre = int(np.prod(shape[:axis], dtype=np.int64))
+        post = int(np.prod(shape[axis + 1:], dtype=np.int64))
+        rows = np.arange(pre)[:, None, None] * n + along[None, :, None]
+        flat = (rows * post + np.arange(post)[None, None, :]).reshape(-1)  # (pre, k, post)
+        np.add.at(grad.reshape(-1), flat, g.reshape(-1))
+        return True
+    if len(arrays) == len(items) == len(shape):  # (i0, i1, ...): take_along_axis
+        try:
+            wide = np.broadcast_shapes(*(item.shape for item in items))
+        except ValueError:
+            return False
+        flat = np.broadcast_to(_flat_index(items, shape), wide).reshape(-1)
+        np.add.at(grad.reshape(-1), flat, g.reshape(-1))
+        return True
+    return False
+
+
+def _wrapped(index: np.ndarray, n: int) -> np.ndarray:
+    """Negative indices counted from the end (bounds were checked by the forward)."""
+    return index % n if index.size and index.min() < 0 else index
+
+
+def _flat_index(items: tuple, shape: tuple[int, ...]) -> Any:
+    """Σ_k i_k·stride_k: the flattened position of a[i0, i1, ...] (broadcast shape)."""
+    flat: Any = 0
+    stride = 1
+    for item, n in zip(reversed(items), reversed(shape)):
+        flat = flat + _wrapped(item, n).astype(np.intp, copy=False) * stride
+        stride *= n
+    return flat
 
 
 def _scatter_add_parse(g: Any, index: Any, shape: tuple[int, ...]) -> tuple:

@@ -147,6 +147,10 @@ def quantile(x: Any, q: Any, axis: Axis = None, keepdims: bool = False, *,
     ∂/∂a = g to the selected elements, split between the two neighbours by the interpolation
     weight (as PyTorch). A slice with a NaN gives NaN (its gradient goes to the NaN)."""
     refuse_torch_keywords("quantile", torch_style)
+    if isinstance(q, Tensor) and q.requires_grad and STATE.grad_enabled:
+        raise TypeError("quantile: q is a tensor that requires grad, but quantile does not "
+                        "differentiate with respect to q (its gradient would be dropped); "
+                        "pass q.detach() or plain numbers")
     qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)
     if qs.size and not (np.all(qs >= 0) and np.all(qs <= 1)):
         raise ValueError(f"quantile: q must lie in [0, 1], got {q!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import deep_chain, jacobian, lenet, lstm, mlp, mnist, moons, pde, perop
+from . import deep_chain, jacobian, lenet, lstm, mlp, mnist, moons, ops, pde, perop
 from .case import Case
 
 WORKLOADS: dict[str, ModuleType] = {
@@ -23,6 +23,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "lstm": lstm,
     "pde": pde,
     "jacobian": jacobian,
+    "ops": ops,
 }
 DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist takes minutes: only with --only mnist
 

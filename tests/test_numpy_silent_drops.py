@@ -1,0 +1,68 @@
+"""Places where a tensor that requires grad used to become plain values without an error (the
+audit of issue 13): each now raises, naming the function and the fix, and the detached call
+still gives numpy's values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import autograd_mini.numpy as anp
+
+
+def _t() -> am.Tensor:
+    return am.tensor([0.5, 1.5, 0.5, 2.0], requires_grad=True)
+
+
+CALLS = {
+    "np.unique": lambda t: np.unique(t),
+    "anp.unique": lambda t: anp.unique(t),
+    "np.histogram": lambda t: np.histogram(t, bins=2),
+    "anp.histogram_bin_edges": lambda t: anp.histogram_bin_edges(t, bins=2),
+    "np.bincount weights": lambda t: np.bincount(np.array([0, 1, 1, 2]), weights=t),
+    "anp.histogram weights": lambda t: anp.histogram(np.arange(4.0), bins=2, weights=t),
+}
+
+
+@pytest.mark.hardening("engine/regressions")
+@pytest.mark.parametrize("name", list(CALLS))
+def test_floating_results_of_non_differentiable_functions_refuse_grad(name):
+    function = name.split()[0].split(".")[1]
+    with pytest.raises(TypeError, match=rf"numpy\.{function} on a tensor that requires grad.*"
+                                        r"detach\(\)"):
+        CALLS[name](_t())
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_the_same_calls_on_detached_values_or_without_grad_give_numpys_values(name):
+    t = _t()
+    expected = CALLS[name](t.data)
+    for out in (CALLS[name](t.detach()), _no_grad(CALLS[name], t)):
+        outs = out if isinstance(out, tuple) else (out,)
+        wanted = expected if isinstance(expected, tuple) else (expected,)
+        for got, want in zip(outs, wanted):
+            np.testing.assert_array_equal(got.data, want)
+
+
+def _no_grad(fn, t):
+    with am.no_grad():
+        return fn(t)
+
+
+def test_integer_and_boolean_results_still_run_on_values():
+    t = _t()
+    assert int(np.argmax(t).data) == 3
+    assert anp.isclose(t, 0.5).data.tolist() == [True, False, True, False]
+    counts, _ = np.histogram(t.detach(), bins=2)
+    assert counts.data.sum() == 4
+
+
+@pytest.mark.hardening("engine/regressions")
+def test_quantile_refuses_a_q_that_requires_grad():
+    x = am.tensor(np.arange(5.0), requires_grad=True)
+    q = am.tensor(0.3, requires_grad=True)
+    with pytest.raises(TypeError, match=r"quantile: q is a tensor that requires grad.*"
+                                        r"q\.detach\(\)"):
+        am.quantile(x, q)
+    np.testing.assert_allclose(am.quantile(x, q.detach()).data, np.quantile(np.arange(5.0), 0.3))
