@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import deep_chain, jacobian, lenet, lstm, mlp, mnist, moons, ops, pde, perop
+from . import deep_chain, jacobian, lenet, lstm, mlp, mnist, mnist_cnn, moons, ops, pde, perop
 from .case import Case
 
 WORKLOADS: dict[str, ModuleType] = {
@@ -19,12 +19,13 @@ WORKLOADS: dict[str, ModuleType] = {
     "moons": moons,
     "deep": deep_chain,
     "mnist": mnist,
+    "mnist_cnn": mnist_cnn,
     "lenet": lenet,
     "lstm": lstm,
     "pde": pde,
     "jacobian": jacobian,
     "ops": ops,
 }
-DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist takes minutes: only with --only mnist
+DEFAULT = ("mlp", "perop", "moons", "deep")  # mnist(_cnn) take minutes: only when named
 
 __all__ = ["Case", "DEFAULT", "WORKLOADS"]
