@@ -1,6 +1,7 @@
 """Convolutional layers and their companions (pooling, Flatten, BatchNorm2d, LayerNorm,
 Embedding, Dropout2d, pad, one_hot): shapes, dtypes, initialisation, state_dict names and the
-errors that name the layer and the layout. PyTorch comparisons: test_nn_conv_torch.py."""
+errors that name the layer and the layout; finite differences (to second order) and float32
+for the companions. PyTorch comparisons: test_nn_conv_torch.py."""
 
 from __future__ import annotations
 
@@ -164,3 +165,55 @@ def test_pad_constant_reflect_replicate_circular():
         f(x, (1, 1), "wrap")
     with pytest.raises(ValueError, match="pad: pad must hold"):
         f(x, (1, 1, 1))
+
+
+# ---- finite differences, second order and float32 for the companions of the convolutions -----
+def _rows(dtype):
+    """(name, function of tensors, input arrays): each companion as a function of its float
+    inputs (the rng-seeded ones draw the same mask on every call, so they are deterministic)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 4)).astype(dtype)
+    F = nn.functional
+
+    def batch_norm_2d(t):
+        layer = nn.BatchNorm2d(3, track_running_stats=False, dtype=t.dtype)
+        return layer(t)
+
+    return [
+        ("adaptive_avg_pool2d", lambda t: F.adaptive_avg_pool2d(t, (2, 3)), [x]),
+        ("pad constant", lambda t: F.pad(t, (1, 2, 0, 1), value=0.5), [x]),
+        ("pad reflect", lambda t: F.pad(t, (2, 1, 1, 3), "reflect"), [x]),
+        ("pad replicate", lambda t: F.pad(t, (3, 0, 2, 2), "replicate"), [x]),
+        ("pad circular", lambda t: F.pad(t, (1, 2, 4, 1), "circular"), [x]),
+        ("layer_norm", lambda t, w, b: F.layer_norm(t, (5, 4), w, b),
+         [x, rng.standard_normal((5, 4)).astype(dtype),
+          rng.standard_normal((5, 4)).astype(dtype)]),
+        # (padding_idx is left out: its row gets no gradient by design, unlike its difference)
+        ("embedding", lambda w: F.embedding(np.array([[0, 2, 2], [4, 0, 1]]), w),
+         [rng.standard_normal((5, 3)).astype(dtype)]),
+        ("dropout2d", lambda t: F.dropout2d(t, 0.5, rng=3), [x]),
+        ("BatchNorm2d", batch_norm_2d, [x]),
+        ("conv_transpose2d", lambda t, w: F.conv_transpose2d(t, w, stride=2, output_padding=1),
+         [x, rng.standard_normal((3, 2, 2, 3)).astype(dtype)]),
+    ]
+
+
+NAMES = [row[0] for row in _rows(np.float64)]
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_companions_match_finite_differences_to_second_order(index):
+    _, fn, arrays = _rows(np.float64)[index]
+    inputs = [am.tensor(a, requires_grad=True) for a in arrays]
+    assert am.gradcheck(fn, inputs, atol=1e-7, rtol=1e-6)
+    assert am.gradgradcheck(fn, inputs, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_companions_keep_float32(index):
+    _, fn, arrays = _rows(np.float32)[index]
+    inputs = [am.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*inputs)
+    assert out.dtype == np.float32
+    (out * out).sum().backward()
+    assert all(t.grad.dtype == np.float32 for t in inputs)
