@@ -54,6 +54,7 @@ def test_conv_init_uses_the_kernels_fan_in():
     assert np.abs(w).max() <= math.sqrt(6 / 550)
 
 
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_nhwc_input_gets_an_error_naming_the_layer_and_layout():
     with pytest.raises(am.ShapeError) as info:
         nn.Conv2d(3, 16, 3)(np.zeros((32, 28, 28, 3)))
@@ -77,9 +78,19 @@ def test_nhwc_input_gets_an_error_naming_the_layer_and_layout():
     (nn.Embedding(5, 2), np.array([0, 5]), r"embedding: indices must lie in \[0, 5\)"),
     (nn.Embedding(5, 2), np.array([0.5]), "indices must be integers"),
     (nn.Unflatten(1, (2, 3)), np.zeros((2, 5)), r"size 5 cannot be split into \(2, 3\)"),
+    (nn.Conv1d(3, 8, 3), np.zeros((32, 50, 3)), r"Conv1d\(3, 8.*channels = 3, got \(32, 50, 3\);"
+                                                r" a channels-last input can be moved with "
+                                                r"x.transpose\(0, 2, 1\)"),
+    (nn.Dropout2d(0.5), np.zeros((4, 3)), r"dropout2d: expected \(batch, channels, H, W\) or "
+                                          r"\(channels, H, W\), got \(4, 3\)"),
+    (nn.AdaptiveAvgPool2d(0), np.zeros((1, 2, 4, 4)), "adaptive_avg_pool2d: output_size must "
+                                                      "be an int >= 1, got 0"),
+    (nn.MaxPool1d(3, padding=2), np.zeros((1, 2, 8)), r"padding \(2,\) must be at most half "
+                                                      r"the kernel"),
 ])
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_layer_errors_name_the_layer_and_the_layout(layer, x, message):
-    with pytest.raises((am.ShapeError, IndexError, TypeError), match=message):
+    with pytest.raises((am.ShapeError, IndexError, TypeError, ValueError), match=message):
         layer(x)
 
 
@@ -91,6 +102,7 @@ def test_layer_errors_name_the_layer_and_the_layout(layer, x, message):
     (lambda: nn.ConvTranspose2d(3, 4, 3, padding="same"), "padding must be an int or a tuple"),
     (lambda: nn.Embedding(4, 2, padding_idx=4), r"padding_idx must lie in \[-4, 4\)"),
 ])
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_bad_layer_options(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()
