@@ -204,6 +204,12 @@ def targets(results: list[Record]) -> list[dict[str, Any]]:
               "x floor (best/best)")
     check("mlp adam b1024: peak memory growth below torch's", [("mlp", "adam b1024")],
           over("mlp", "adam b1024", "torch", key="peak_growth_mb"), 1.0, "x torch")
+    for workload, case in (("lenet", "sgd b64"), ("lenet", "sgd b256"),
+                           ("lstm", "s50 b64 h128")):  # issue 15: PyTorch's time or better
+        check(f"{workload} {case}: step time <= torch's", [(workload, case)],
+              vs_torch(workload, case), 1.0)
+        check(f"{workload} {case}: peak memory growth below torch's", [(workload, case)],
+              over(workload, case, "torch", key="peak_growth_mb"), 1.0, "x torch")
     for r in results:
         if r["framework"] != "autograd_mini":
             continue

@@ -266,6 +266,9 @@ def render(results: list[dict[str, Any]], checks: list[dict[str, Any]],
                 parts.append(floor)
             parts.append(report.memory_table("  peak memory growth of the training process",
                                              records))
+        if name in ("lenet", "lstm"):  # issue 15: peak memory below PyTorch's
+            parts.append(report.memory_table("  peak memory growth of the training process",
+                                             records))
         if name == "deep":
             parts.append(report.memory_table("  peak memory growth (and per op)", records,
                                              per_op=True))

@@ -1,5 +1,5 @@
 # %%
-"""10 - Forecasting the Lorenz system with an LSTM, against the one-step MLP of example 07.
+"""11 - Forecasting the Lorenz system with an LSTM, against the one-step MLP of example 07.
 
 Example 07 teaches an MLP the map x_t -> x_{t+1} from the current state alone. A recurrent
 network reads a window of the last W states instead (here W = 8, dt = 0.01):
@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          {label: paths[:, 0] for label, paths in rollouts.items()})
         if path is not None:
             print(f"wrote {path}")
+            result["plot"] = str(path)
     return result
 
 

@@ -99,8 +99,11 @@ def test_07_lorenz_one_step_map_beats_persistence() -> None:
     assert errors[500] > errors[10]  # ... and drifting away later (chaos)
 
 
-def test_10_lstm_forecasts_lorenz_better_than_the_mlp() -> None:
-    result = run_example("11_lorenz_lstm")
+def test_11_lstm_forecasts_lorenz_better_than_the_mlp_and_plots_the_rollouts(
+        tmp_path: Path) -> None:
+    result = run_example("11_lorenz_lstm", "--plot", str(tmp_path))
+    assert Path(result["plot"]) == tmp_path / "11_lorenz_lstm_rollout.png"
+    assert Path(result["plot"]).stat().st_size > 10_000  # three panels of three curves
     r2, errors = result["r2_increment"], result["rollout_error"]
     assert r2["LSTM"] > 0.95 and r2["MLP"] > 0.8
     # The window of past states makes the LSTM's short rollouts clearly closer to the truth.
@@ -157,7 +160,9 @@ def test_10_mnist_cnn_quick_run_learns_and_draws_its_filters(tmp_path: Path) -> 
                          "--plots", str(tmp_path))
     assert result["n_train"] == 1000 and len(result["curve"]) == 1
     assert result["test_accuracy"] > 0.5  # one epoch on 1000 images; 6 epochs on all: 99.27%
-    assert all(Path(p).stat().st_size > 0 for p in result.get("plots", []))
+    assert [Path(p).name for p in result["plots"]] == ["10_learning_curve.png",
+                                                       "10_first_layer_filters.png"]
+    assert all(Path(p).stat().st_size > 5_000 for p in result["plots"])
 
 
 def test_10_mnist_cnn_missing_data_says_where_to_put_it(tmp_path: Path) -> None:

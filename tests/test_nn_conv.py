@@ -1,6 +1,7 @@
 """Convolutional layers and their companions (pooling, Flatten, BatchNorm2d, LayerNorm,
 Embedding, Dropout2d, pad, one_hot): shapes, dtypes, initialisation, state_dict names and the
-errors that name the layer and the layout. PyTorch comparisons: test_nn_conv_torch.py."""
+errors that name the layer and the layout; finite differences (to second order) and float32
+for the companions. PyTorch comparisons: test_nn_conv_torch.py."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def test_conv_init_uses_the_kernels_fan_in():
     assert np.abs(w).max() <= math.sqrt(6 / 550)
 
 
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_nhwc_input_gets_an_error_naming_the_layer_and_layout():
     with pytest.raises(am.ShapeError) as info:
         nn.Conv2d(3, 16, 3)(np.zeros((32, 28, 28, 3)))
@@ -76,9 +78,19 @@ def test_nhwc_input_gets_an_error_naming_the_layer_and_layout():
     (nn.Embedding(5, 2), np.array([0, 5]), r"embedding: indices must lie in \[0, 5\)"),
     (nn.Embedding(5, 2), np.array([0.5]), "indices must be integers"),
     (nn.Unflatten(1, (2, 3)), np.zeros((2, 5)), r"size 5 cannot be split into \(2, 3\)"),
+    (nn.Conv1d(3, 8, 3), np.zeros((32, 50, 3)), r"Conv1d\(3, 8.*channels = 3, got \(32, 50, 3\);"
+                                                r" a channels-last input can be moved with "
+                                                r"x.transpose\(0, 2, 1\)"),
+    (nn.Dropout2d(0.5), np.zeros((4, 3)), r"dropout2d: expected \(batch, channels, H, W\) or "
+                                          r"\(channels, H, W\), got \(4, 3\)"),
+    (nn.AdaptiveAvgPool2d(0), np.zeros((1, 2, 4, 4)), "adaptive_avg_pool2d: output_size must "
+                                                      "be an int >= 1, got 0"),
+    (nn.MaxPool1d(3, padding=2), np.zeros((1, 2, 8)), r"padding \(2,\) must be at most half "
+                                                      r"the kernel"),
 ])
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_layer_errors_name_the_layer_and_the_layout(layer, x, message):
-    with pytest.raises((am.ShapeError, IndexError, TypeError), match=message):
+    with pytest.raises((am.ShapeError, IndexError, TypeError, ValueError), match=message):
         layer(x)
 
 
@@ -90,6 +102,7 @@ def test_layer_errors_name_the_layer_and_the_layout(layer, x, message):
     (lambda: nn.ConvTranspose2d(3, 4, 3, padding="same"), "padding must be an int or a tuple"),
     (lambda: nn.Embedding(4, 2, padding_idx=4), r"padding_idx must lie in \[-4, 4\)"),
 ])
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_bad_layer_options(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()
@@ -164,3 +177,55 @@ def test_pad_constant_reflect_replicate_circular():
         f(x, (1, 1), "wrap")
     with pytest.raises(ValueError, match="pad: pad must hold"):
         f(x, (1, 1, 1))
+
+
+# ---- finite differences, second order and float32 for the companions of the convolutions -----
+def _rows(dtype):
+    """(name, function of tensors, input arrays): each companion as a function of its float
+    inputs (the rng-seeded ones draw the same mask on every call, so they are deterministic)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 4)).astype(dtype)
+    F = nn.functional
+
+    def batch_norm_2d(t):
+        layer = nn.BatchNorm2d(3, track_running_stats=False, dtype=t.dtype)
+        return layer(t)
+
+    return [
+        ("adaptive_avg_pool2d", lambda t: F.adaptive_avg_pool2d(t, (2, 3)), [x]),
+        ("pad constant", lambda t: F.pad(t, (1, 2, 0, 1), value=0.5), [x]),
+        ("pad reflect", lambda t: F.pad(t, (2, 1, 1, 3), "reflect"), [x]),
+        ("pad replicate", lambda t: F.pad(t, (3, 0, 2, 2), "replicate"), [x]),
+        ("pad circular", lambda t: F.pad(t, (1, 2, 4, 1), "circular"), [x]),
+        ("layer_norm", lambda t, w, b: F.layer_norm(t, (5, 4), w, b),
+         [x, rng.standard_normal((5, 4)).astype(dtype),
+          rng.standard_normal((5, 4)).astype(dtype)]),
+        # (padding_idx is left out: its row gets no gradient by design, unlike its difference)
+        ("embedding", lambda w: F.embedding(np.array([[0, 2, 2], [4, 0, 1]]), w),
+         [rng.standard_normal((5, 3)).astype(dtype)]),
+        ("dropout2d", lambda t: F.dropout2d(t, 0.5, rng=3), [x]),
+        ("BatchNorm2d", batch_norm_2d, [x]),
+        ("conv_transpose2d", lambda t, w: F.conv_transpose2d(t, w, stride=2, output_padding=1),
+         [x, rng.standard_normal((3, 2, 2, 3)).astype(dtype)]),
+    ]
+
+
+NAMES = [row[0] for row in _rows(np.float64)]
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_companions_match_finite_differences_to_second_order(index):
+    _, fn, arrays = _rows(np.float64)[index]
+    inputs = [am.tensor(a, requires_grad=True) for a in arrays]
+    assert am.gradcheck(fn, inputs, atol=1e-7, rtol=1e-6)
+    assert am.gradgradcheck(fn, inputs, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)), ids=NAMES)
+def test_companions_keep_float32(index):
+    _, fn, arrays = _rows(np.float32)[index]
+    inputs = [am.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*inputs)
+    assert out.dtype == np.float32
+    (out * out).sum().backward()
+    assert all(t.grad.dtype == np.float32 for t in inputs)

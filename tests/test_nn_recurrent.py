@@ -255,3 +255,47 @@ def test_bad_input_names_the_layer_and_the_layout(make, call, message) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         layer = make()
         call(layer)
+
+
+@given(name=st.sampled_from(sorted(CELLS)), batch=st.integers(0, 4), inp=st.integers(1, 5),
+       hidden=st.integers(1, 5), bias=st.booleans(), initial=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_drawn_cells_match_pytorch_forward_and_gradients(name, batch, inp, hidden, bias,
+                                                         initial, seed) -> None:
+    """Cells over drawn sizes (batch 0: one unbatched sample), states given or zeros: outputs
+    and the gradients of input, states and every weight, float64 at rtol 1e-10."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    cell = CELLS[name](inp, hidden, bias=bias, dtype=np.float64, rng=rng)
+    twin = _torch_copy(cell, getattr(torch.nn, name)(inp, hidden, bias=bias))
+    lead = (batch,) if batch else ()
+    arrays = [rng.normal(size=lead + (inp,))]
+    if initial:
+        arrays += [rng.normal(size=lead + (hidden,))] * (2 if name == "LSTMCell" else 1)
+    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
+    if name == "LSTMCell":
+        outs = cell(ours[0], tuple(ours[1:]) if initial else None)
+        outs_t = twin(theirs[0], tuple(theirs[1:]) if initial else None)
+    else:
+        outs, outs_t = (cell(*ours),), (twin(*theirs),)
+    grads = [rng.normal(size=o.shape) for o in outs]
+    for o, o_t in zip(outs, outs_t):
+        np.testing.assert_allclose(o.data, o_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    sum((o * Tensor(g)).sum() for o, g in zip(outs, grads)).backward()
+    sum((o * torch.tensor(g)).sum() for o, g in zip(outs_t, grads)).backward()
+    pairs = list(zip(ours, theirs)) + list(zip(cell.parameters(), twin.parameters()))
+    for mine, reference in pairs:
+        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_cells_keep_float32(name: str) -> None:
+    cell = CELLS[name](3, 4, rng=0)
+    x = Tensor(np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32))
+    outs = cell(x) if name == "LSTMCell" else (cell(x),)
+    assert all(o.dtype == np.float32 for o in outs)
+    sum((o * o).sum() for o in outs).backward()
+    assert all(np.asarray(p.grad).dtype == np.float32 for p in cell.parameters())
+    assert (cell(np.zeros((2, 3)))[0] if name == "LSTMCell"
+            else cell(np.zeros((2, 3)))).dtype == np.float32  # float64 data is cast

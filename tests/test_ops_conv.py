@@ -152,6 +152,7 @@ def test_conv_with_float32_is_close_to_float64():
     (lambda x, w: am.conv_transpose(x, w, stride=2, output_padding=2),
      "output_padding .* must be smaller than stride"),
 ])
+@pytest.mark.hardening("engine/nn-conv-layout")
 def test_bad_geometry_names_the_op_and_the_value(call, message):
     x = am.tensor(np.zeros((2, 3, 6, 6)))
     w = am.tensor(np.zeros((4, 3, 3, 3)))
