@@ -13,7 +13,7 @@ from nn.training.number_format import format_loss, format_metric
 
 @pytest.mark.parametrize(("value", "text"), [
     (0.0605, "0.0605"), (1.5, "1.5000"), (3.21e-05, "3.210e-05"), (0.0, "0.0000"),
-    (float("nan"), "nan"),
+    (float("nan"), "nan"), (99999.0, "99999.0000"), (1.4246816764893095e24, "1.425e+24"),
 ])
 def test_losses_keep_four_significant_digits(value, text):
     assert format_loss(value) == text
@@ -21,7 +21,8 @@ def test_losses_keep_four_significant_digits(value, text):
 
 @pytest.mark.parametrize(("name", "value", "text"), [
     ("r2", 0.99998, "0.9999800"), ("r2", 0.98, "0.9800"), ("r2", 1.0, "1.0000"),
-    ("accuracy", 0.99998, "1.0000"),
+    ("accuracy", 0.99998, "1.0000"), ("r2", -2.8113257779576176e17, "-2.811e+17"),
+    ("r2", -1234.5, "-1234.5000"),
 ])
 def test_an_r2_near_1_shows_two_digits_of_its_gap(name, value, text):
     assert format_metric(name, value) == text

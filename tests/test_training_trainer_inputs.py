@@ -133,6 +133,10 @@ def test_fit_accepts_arrays_as_keras_users_pass_them():
         fit(model, optimizer, CrossEntropyLoss(), X, 2)
     with pytest.raises(TypeError, match="missing epochs"):
         fit(model, optimizer, CrossEntropyLoss(), (X, Y))
+    with pytest.raises(TypeError, match=r"a tuple of 1 array \(\(75, 2\)\).*pair \(X, y\)"):
+        fit(model, optimizer, CrossEntropyLoss(), (X,), 2)  # was 'too many values to unpack'
+    with pytest.raises(TypeError, match=r"a list of 3 arrays \(\(75, 2\), \(75,\), \(75,\)\)"):
+        fit(model, optimizer, CrossEntropyLoss(), [X, Y, Y], 2)
     with pytest.raises(ValueError, match="DataLoader has its own"):
         fit(model, optimizer, CrossEntropyLoss(), DataLoader(X, Y), 2, batch_size=8)
     with pytest.raises(TypeError, match="cannot train on a dict"):

@@ -31,6 +31,12 @@ def as_train_loader(data: Any, *, batch_size: int = 32, shuffle: bool = True,
     if isinstance(data, np.ndarray):
         raise TypeError(f"{owner}: got one array of shape {data.shape} as the training data, "
                         f"but targets are needed too; {_HOW}")
+    if isinstance(data, (tuple, list)) and data \
+            and all(isinstance(part, np.ndarray) for part in data):  # (X,) or (X, y, w)
+        shapes = ", ".join(str(part.shape) for part in data)
+        raise TypeError(f"{owner}: the training data is a {type(data).__name__} of {len(data)} "
+                        f"array{'s' if len(data) > 1 else ''} ({shapes}), but a pair (X, y) "
+                        f"is expected; {_HOW}")
     if hasattr(data, "__iter__") and hasattr(data, "__len__") and not isinstance(data, dict):
         return data  # batches of (x, y) with a length; checkpoints also need state_dict()
     raise TypeError(f"{owner}: cannot train on a {type(data).__name__}; {_HOW}")
