@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import struct
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import numpy as np
 
 
 def write_mnist(directory: Path, n_train: int, n_test: int, seed: int = 0,
-                first_labels: tuple[int, ...] = ()) -> Path:
+                first_labels: tuple[int, ...] = (), gzipped: bool = False) -> Path:
     """Four well-formed IDX files of random 28x28 images and labels 0..9 (the training labels
-    starting with `first_labels`)."""
+    starting with `first_labels`); `gzipped` writes them as MNIST is distributed (`*.gz`)."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
@@ -19,8 +20,13 @@ def write_mnist(directory: Path, n_train: int, n_test: int, seed: int = 0,
         labels = rng.integers(0, 10, n).astype(np.uint8)
         if prefix == "train":
             labels[:len(first_labels)] = first_labels
-        (directory / f"{prefix}-images-idx3-ubyte").write_bytes(
-            struct.pack(">HBB3I", 0, 0x08, 3, n, 28, 28) + images.tobytes())
-        (directory / f"{prefix}-labels-idx1-ubyte").write_bytes(
-            struct.pack(">HBBI", 0, 0x08, 1, n) + labels.tobytes())
+        files = {f"{prefix}-images-idx3-ubyte": struct.pack(">HBB3I", 0, 0x08, 3, n, 28, 28)
+                 + images.tobytes(),
+                 f"{prefix}-labels-idx1-ubyte": struct.pack(">HBBI", 0, 0x08, 1, n)
+                 + labels.tobytes()}
+        for name, content in files.items():
+            if gzipped:
+                (directory / f"{name}.gz").write_bytes(gzip.compress(content))
+            else:
+                (directory / name).write_bytes(content)
     return directory

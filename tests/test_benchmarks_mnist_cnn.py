@@ -3,31 +3,18 @@ the same network: equal logits after the same Adam steps from the same weights a
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import write_mnist
 
 from benchmarks.workloads import WORKLOADS, mnist, mnist_cnn
 
 
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """A gzipped IDX file of unsigned bytes: magic 0x0000080N, N big-endian sizes, data."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
 @pytest.fixture
 def tiny_mnist(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    sizes = {"train": 64, "test": 40}
-    for split, n in sizes.items():
-        prefix = "train" if split == "train" else "t10k"
-        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
-        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n))
+    write_mnist(tmp_path, n_train=64, n_test=40, gzipped=True)
     assert not mnist.missing_files(str(tmp_path))
     return tmp_path
 
