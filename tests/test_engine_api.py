@@ -242,3 +242,30 @@ def test_old_backend_and_primitive_modules_point_to_the_new_homes():
     primitive = importlib.import_module("autograd_mini.ops.primitive")
     with pytest.warns(DeprecationWarning, match="autograd_mini.ops"):
         assert primitive.Primitive is registry.Primitive
+
+
+# ---- one dispatch path: every spelling of an op records one node through engine.record -------
+SPELLINGS = {
+    "x.tanh()": (lambda x, y: x.tanh(), "tanh"), "am.tanh(x)": (lambda x, y: am.tanh(x), "tanh"),
+    "np.tanh(x)": (lambda x, y: np.tanh(x), "tanh"), "x ** 2": (lambda x, y: x ** 2, "power"),
+    "am.pow(x, 2)": (lambda x, y: am.pow(x, 2), "power"), "x ** y": (lambda x, y: x ** y, "pow"),
+    "am.pow(x, y)": (lambda x, y: am.pow(x, y), "pow"), "2 ** x": (lambda x, y: 2 ** x, "pow"),
+    "x + 1": (lambda x, y: x + 1, "add"), "am.add(x, 1)": (lambda x, y: am.add(x, 1), "add"),
+    "x.sum()": (lambda x, y: x.sum(), "sum"), "x[0]": (lambda x, y: x[0], "getitem"),
+}
+
+
+@pytest.mark.parametrize("spelling", list(SPELLINGS))
+def test_every_spelling_of_an_op_records_one_node_through_the_engine(monkeypatch, spelling):
+    from autograd_mini import engine
+
+    recorded, real = [], engine.record
+
+    def counting(prim, *args, **kwargs):
+        recorded.append(prim.name)
+        return real(prim, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "record", counting)
+    fn, op = SPELLINGS[spelling]
+    out = fn(leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+    assert recorded == [op] and out.op == op
