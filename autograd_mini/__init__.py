@@ -35,11 +35,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """`am.func` (grad, jacobian, hessian, ...) is imported on first use."""
-    if name == "func":
+    """`am.func` (grad, jacobian, hessian, ...) is imported on first use; so is the deprecated
+    `am.backend` (0.1.0's VJP namespaces, now engine.NUMPY_MODE / TENSOR_MODE)."""
+    if name in ("func", "backend"):
         import importlib
 
-        return importlib.import_module(".func", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")
 
 

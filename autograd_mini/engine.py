@@ -13,7 +13,7 @@ import heapq
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -178,6 +178,27 @@ def topological_order(roots: Sequence[Tensor], *, constants: bool = False) -> li
         order.append(t)
     order.extend(t for t in found.values() if t._prim is None and id(t) not in placed)
     return order
+
+
+def reaches_leaf(root: Tensor, wanted: Callable[[Tensor], bool]) -> bool:
+    """True when a leaf that requires grad and satisfies `wanted` lies behind `root` (root
+    included): a depth-first search that stops at the first one (no ordering, only a yes or
+    no; func.py asks it whether a function uses parameters besides the transform's inputs)."""
+    if not root._requires_grad:
+        return False
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if t._prim is None:
+            if wanted(t):
+                return True
+            continue
+        for parent in t._parents:
+            if parent._requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
 
 
 def _tick_of(t: Tensor) -> int:

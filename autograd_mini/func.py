@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import grad as _engine_grad
+from .engine import reaches_leaf
 from .errors import AutogradError
 from .forward import ForwardLevel, forward_active
 from .grad_mode import STATE
@@ -273,22 +274,7 @@ def _as_output(out: Any, where: str) -> Tensor:
 def _uses_other_grad_leaves(out: Tensor) -> bool:
     """True when `out` depends on tensors that require grad besides transforms' inputs (a
     network's parameters): the derivative must then stay differentiable for them."""
-    if not out.requires_grad:
-        return False
-    # A depth-first search that stops at the first such leaf (no sorting: only a yes or no).
-    seen: set[int] = set()
-    stack = [out]
-    while stack:
-        t = stack.pop()
-        if t._prim is None:
-            if _TRANSFORM_LEAVES.get(id(t)) is not t:
-                return True
-            continue
-        for parent in t._parents:
-            if parent._requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return False
+    return reaches_leaf(out, lambda leaf: _TRANSFORM_LEAVES.get(id(leaf)) is not leaf)
 
 
 def _reverse(out: Tensor, leaves: list[_Leaf], cotangent: Any, create_graph: bool,

@@ -7,7 +7,7 @@ the tick of a global clock taken when it was recorded. The fields live on the te
 a separate node object would cost an allocation per op (a tuple 35 ns, a slotted class about
 160 ns, measured on the 2-core dev machine), which is 2-6% of an op's whole overhead. The
 engine (engine.py) writes and walks them; everything else reads them through the properties
-below.
+below (an in-place update moves a node with `_take_node`).
 """
 
 from __future__ import annotations
@@ -85,6 +85,15 @@ class Node:
     def is_freed(self) -> bool:
         """True when a backward without retain_graph already went through this tensor's op."""
         return self._prim is not None and self._freed
+
+    def _take_node(self, source: Node) -> None:
+        """Make this tensor's node a copy of `source`'s (a leaf's: empty). Used when an in-place
+        update moves a recorded value's node to a copy of the value, then makes the tensor the
+        output of the op that recorded the update (`x += y`, `x[i] = y`)."""
+        self._prim = source._prim
+        if source._prim is not None:
+            self._params, self._parents = source._params, source._parents
+            self._tick, self._freed = source._tick, source._freed
 
     def _changed_since(self, tick: int) -> bool:
         """True when this tensor (or an alias of its memory) was changed in place after `tick`."""

@@ -16,6 +16,7 @@ Primitives never broadcast-reduce, accumulate or touch `.grad`: the engine owns 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,17 @@ class Primitive:
     __slots__ = ("name", "forward", "vjp", "jvp", "math")
 
     def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
-                 jvp: Callable[..., Any] | None, math: str) -> None:
+                 jvp: Callable[..., Any] | str | None = None, math: str | None = None, *,
+                 rule: str | None = None) -> None:
+        if math is None and (isinstance(jvp, str) or rule is not None):
+            # 0.1.0's Primitive(name, forward, vjp, rule): kept for one release
+            warnings.warn("Primitive(name, forward, vjp, rule) is deprecated: use "
+                          "Primitive(name, forward, vjp, jvp, math), or autograd_mini.extend",
+                          DeprecationWarning, stacklevel=2)
+            math, jvp = (jvp, None) if isinstance(jvp, str) else (rule, jvp)
+        if not isinstance(math, str):
+            raise TypeError(f"Primitive {name!r}: math= must be the op's one-line math (a "
+                            f"string such as 'f(a);  ∂/∂a = g·f′(a)'), got {math!r}")
         self.name = name
         self.forward = forward
         self.vjp = vjp

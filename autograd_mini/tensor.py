@@ -179,7 +179,7 @@ class Tensor(Node):
         """Mark a leaf as needing gradients (floating dtypes only)."""
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad_: expected True or False, got {requires_grad!r}")
-        if self._prim is not None:
+        if not self.is_leaf:
             raise AutogradError(
                 f"requires_grad: only leaf tensors can change requires_grad; this tensor was "
                 f"produced by '{self.op}'. Use .detach().requires_grad_() for a new leaf."
@@ -210,7 +210,7 @@ class Tensor(Node):
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
-        if self._prim is not None:
+        if not self.is_leaf:
             extra = f", op={self.op}"
         elif self._requires_grad:
             extra = ", requires_grad=True"
@@ -303,7 +303,7 @@ class Tensor(Node):
             )
 
     def _inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
-        if STATE.grad_enabled and not (self._prim is None and self._requires_grad) and (
+        if STATE.grad_enabled and not (self.is_leaf and self._requires_grad) and (
                 self._requires_grad or isinstance(other, Tensor) and other._requires_grad):
             return self._recorded_inplace(ufunc, other, what)
         self._check_inplace(what)
@@ -333,16 +333,12 @@ class Tensor(Node):
                              f"{self.dtype}; write x = x {what[0]} y instead")
         # The value before the update becomes a tensor of its own (its node moves to it).
         before = Tensor._make(self.data.copy(), self._requires_grad)
-        if self._prim is not None:
-            before._prim, before._params, before._parents = self._prim, self._params, \
-                self._parents
-            before._tick, before._freed = self._tick, self._freed
+        before._take_node(self)
         self.bump_version()  # before the op records, so its output counts as unchanged
         out = _OUT_OF_PLACE[ufunc](before, other)
         self.data[...] = out.data  # the same memory, so views of x see the change
         self._requires_grad = True
-        self._prim, self._params, self._parents = out._prim, out._params, out._parents
-        self._tick, self._freed = out._tick, out._freed
+        self._take_node(out)
         return self
 
     def __iadd__(self, other: ArrayLike) -> Tensor:

@@ -68,6 +68,16 @@ class DeltaCheckReport:
                 f"{self.loss_equations:.6g}, max abs diff {self.max_abs:.3e}\n{self.table()}")
 
 
+def check_delta_constants(module: Module) -> None:
+    """nn.delta's closed forms fix leaky_relu's slope and ELU's alpha: refuse other values."""
+    if isinstance(module, LeakyReLU) and module.negative_slope != delta.LEAKY_RELU_SLOPE:
+        raise ValueError(f"delta_check: nn.delta uses leaky_relu slope "
+                         f"{delta.LEAKY_RELU_SLOPE}, got {module.negative_slope}")
+    if isinstance(module, ELU) and module.alpha != delta.ELU_ALPHA:
+        raise ValueError(f"delta_check: nn.delta uses ELU alpha {delta.ELU_ALPHA}, got "
+                         f"{module.alpha}")
+
+
 def _layers_of(model: Module) -> list[tuple[Linear, Module, str]]:
     """(Linear, activation module, nn.delta name) per layer; a Linear with no activation
     after it gets Identity."""
@@ -93,12 +103,7 @@ def _layers_of(model: Module) -> list[tuple[Linear, Module, str]]:
         if pending is None:
             raise ValueError(f"delta_check: activation {i} ({type(module).__name__}) must follow "
                              "a Linear layer")
-        if isinstance(module, LeakyReLU) and module.negative_slope != delta.LEAKY_RELU_SLOPE:
-            raise ValueError(f"delta_check: nn.delta uses leaky_relu slope "
-                             f"{delta.LEAKY_RELU_SLOPE}, got {module.negative_slope}")
-        if isinstance(module, ELU) and module.alpha != delta.ELU_ALPHA:
-            raise ValueError(f"delta_check: nn.delta uses ELU alpha {delta.ELU_ALPHA}, got "
-                             f"{module.alpha}")
+        check_delta_constants(module)
         layers.append((pending, module, name))
         pending = None
     if pending is not None:

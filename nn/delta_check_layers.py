@@ -17,8 +17,9 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from . import delta, delta_layers
-from .activations import ACTIVATIONS, ELU, LeakyReLU, activation_name
+from .activations import ACTIVATIONS, activation_name
 from .conv import Conv2d
+from .delta_check import check_delta_constants
 from .flatten import Flatten, Unflatten
 from .layers import Linear
 from .module import Module, Sequential
@@ -97,12 +98,7 @@ def _activation_step(i: int, module: Module) -> delta_layers.Activation:
     name = activation_name(module)
     if name not in delta.ACTIVATIONS:
         raise _not_covered(i, module, "nn.delta has no closed form for it")
-    if isinstance(module, LeakyReLU) and module.negative_slope != delta.LEAKY_RELU_SLOPE:
-        raise ValueError(f"delta_check: nn.delta uses leaky_relu slope "
-                         f"{delta.LEAKY_RELU_SLOPE}, got {module.negative_slope}")
-    if isinstance(module, ELU) and module.alpha != delta.ELU_ALPHA:
-        raise ValueError(f"delta_check: nn.delta uses ELU alpha {delta.ELU_ALPHA}, got "
-                         f"{module.alpha}")
+    check_delta_constants(module)
     assert name is not None and name in ACTIVATIONS
     return delta_layers.Activation(name)
 

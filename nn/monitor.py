@@ -350,8 +350,7 @@ def _array(value: Any) -> np.ndarray:
 
 
 def _grad(p: am.Tensor) -> np.ndarray | None:
-    g = p.grad
-    return g.data if isinstance(g, am.Tensor) else g
+    return None if p.grad is None else p.grad.data  # `.grad` is a Tensor in every mode
 
 
 def _nonfinite(a: np.ndarray | None, what: str) -> str:

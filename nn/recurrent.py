@@ -392,6 +392,13 @@ class _RecurrentBase(Module):
             state = am.reshape(state, shape)
         return [state[index] for index in range(count)]
 
+    def _hidden_state_forward(self, x: Any, h0: Any) -> tuple[Tensor, Tensor]:
+        """(output, h_n) of a cell whose state is h alone (RNN, GRU; LSTM carries (h, c))."""
+        x, unbatched = self._input(x)
+        hs = self._initial("h0", h0, x.shape[1], unbatched)
+        x, finals = self._stack(x, hs)
+        return self._output(x, unbatched), self._final(finals, unbatched)
+
     def _output(self, output: Tensor, unbatched: bool) -> Tensor:
         if unbatched:
             return am.reshape(output, (output.shape[0], output.shape[2]))
@@ -433,10 +440,7 @@ class RNN(_RecurrentBase):
         self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
 
     def forward(self, x: Any, h0: Any = None) -> tuple[Tensor, Tensor]:
-        x, unbatched = self._input(x)
-        hs = self._initial("h0", h0, x.shape[1], unbatched)
-        x, finals = self._stack(x, hs)
-        return self._output(x, unbatched), self._final(finals, unbatched)
+        return self._hidden_state_forward(x, h0)
 
     def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
                                                      Tensor | None],
@@ -521,10 +525,7 @@ class GRU(_RecurrentBase):
     _kind = "GRU"
 
     def forward(self, x: Any, h0: Any = None) -> tuple[Tensor, Tensor]:
-        x, unbatched = self._input(x)
-        hs = self._initial("h0", h0, x.shape[1], unbatched)
-        x, finals = self._stack(x, hs)
-        return self._output(x, unbatched), self._final(finals, unbatched)
+        return self._hidden_state_forward(x, h0)
 
     def _sequence(self, x: Tensor, parameters: tuple[Tensor, Tensor, Tensor | None,
                                                      Tensor | None],

@@ -66,9 +66,8 @@ def _gradients(params: am.Tensor | Iterable[am.Tensor]) -> list[tuple[am.Tensor,
     params = [params] if isinstance(params, am.Tensor) else list(params)
     pairs = []
     for p in params:
-        g = p.grad
-        if g is not None:
-            pairs.append((p, g.data if isinstance(g, am.Tensor) else g))
+        if p.grad is not None:
+            pairs.append((p, p.grad.data))  # `.grad` is a Tensor in every mode
     return pairs
 
 

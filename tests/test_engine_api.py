@@ -201,3 +201,71 @@ def test_scalar_constant_cache_stays_bounded():
     for i in range(20_000):
         x * (1.0 + i * 1e-6)  # a new Python float every time
     assert len(TENSOR_MODULE._SCALAR_CONSTANTS) <= 4096
+
+
+# ---- names of 0.1.0 that moved: deprecation aliases for one release ----------------------------
+def test_old_primitive_constants_still_resolve_with_a_deprecation_warning():
+    import autograd_mini.ops as ops
+
+    with pytest.warns(DeprecationWarning, match=r"REGISTRY\['tanh'\]"):
+        assert ops.TANH is ops.REGISTRY["tanh"]
+    with pytest.warns(DeprecationWarning, match=r"REGISTRY\['power'\]"):
+        assert ops.POWER_SCALAR is ops.REGISTRY["power"]
+    with pytest.raises(AttributeError, match="NO_SUCH_OP"):
+        ops.NO_SUCH_OP  # noqa: B018
+
+
+def test_old_four_argument_primitive_still_differentiates():
+    from autograd_mini.engine import apply
+    from autograd_mini.ops import Primitive
+
+    with pytest.warns(DeprecationWarning, match="Primitive"):
+        twice = Primitive("twice", lambda a: 2.0 * a,
+                          lambda g, out, inputs, needs, xp: (2.0 * g,), "∂/∂a = 2g")
+    assert twice.jvp is None and twice.rule == "∂/∂a = 2g"
+    x = leaf([1.0, 3.0])
+    apply(twice, (x,), {}).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    with pytest.raises(TypeError, match="math="):
+        Primitive("no_math", np.sin, lambda g, out, inputs, needs, xp: (g,))
+
+
+def test_old_backend_and_primitive_modules_point_to_the_new_homes():
+    from autograd_mini import engine, registry
+
+    backend = am.backend  # loaded on first use, as 0.1.0's `am.backend` was there after import
+    assert backend is importlib.import_module("autograd_mini.backend")
+    with pytest.warns(DeprecationWarning, match="NUMPY_MODE"):
+        assert backend.NUMPY is engine.NUMPY_MODE
+    with pytest.warns(DeprecationWarning, match="TENSOR_MODE"):
+        assert backend.TENSOR is engine.TENSOR_MODE
+    primitive = importlib.import_module("autograd_mini.ops.primitive")
+    with pytest.warns(DeprecationWarning, match="autograd_mini.ops"):
+        assert primitive.Primitive is registry.Primitive
+
+
+# ---- one dispatch path: every spelling of an op records one node through engine.record -------
+SPELLINGS = {
+    "x.tanh()": (lambda x, y: x.tanh(), "tanh"), "am.tanh(x)": (lambda x, y: am.tanh(x), "tanh"),
+    "np.tanh(x)": (lambda x, y: np.tanh(x), "tanh"), "x ** 2": (lambda x, y: x ** 2, "power"),
+    "am.pow(x, 2)": (lambda x, y: am.pow(x, 2), "power"), "x ** y": (lambda x, y: x ** y, "pow"),
+    "am.pow(x, y)": (lambda x, y: am.pow(x, y), "pow"), "2 ** x": (lambda x, y: 2 ** x, "pow"),
+    "x + 1": (lambda x, y: x + 1, "add"), "am.add(x, 1)": (lambda x, y: am.add(x, 1), "add"),
+    "x.sum()": (lambda x, y: x.sum(), "sum"), "x[0]": (lambda x, y: x[0], "getitem"),
+}
+
+
+@pytest.mark.parametrize("spelling", list(SPELLINGS))
+def test_every_spelling_of_an_op_records_one_node_through_the_engine(monkeypatch, spelling):
+    from autograd_mini import engine
+
+    recorded, real = [], engine.record
+
+    def counting(prim, *args, **kwargs):
+        recorded.append(prim.name)
+        return real(prim, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "record", counting)
+    fn, op = SPELLINGS[spelling]
+    out = fn(leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+    assert recorded == [op] and out.op == op

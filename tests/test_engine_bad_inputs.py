@@ -47,13 +47,12 @@ def _unary(name: str, fn: Callable[..., am.Tensor] | None = None,
     return Call(name, fn or getattr(am, name), (shape,))
 
 
-# Ops whose valid call needs more than one (2, 3) tensor; every other public op with a
-# one-input row in the op table gets `_unary(name)` below, so a new op needs no row here.
+# Ops whose valid call needs more than one (2, 3) tensor and is not a broadcasting binary
+# op: every public op with a one-input row in the op table gets `_unary(name)` below, and
+# every one with a broadcasting two-input row `name((2, 3), (3,))`, so such a new op needs no
+# row here — only its op-table row.
 _SPECIAL_CALLS = [
-    *[Call(n, getattr(am, n), ((2, 3), (3,)))
-      for n in ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "arctan2", "hypot",
-                "logaddexp", "logaddexp2", "remainder", "mod", "fmod", "copysign", "fmax",
-                "fmin", "append")],
+    *[Call(n, getattr(am, n), ((2, 3), (3,))) for n in ("remainder", "mod", "fmod", "append")],
     Call("where", lambda a, b: am.where(COND, a, b), ((2, 3), (3,))),
     _unary("clip", lambda x: am.clip(x, 0.0, 1.5)),
     _unary("astype", lambda x: am.astype(x, np.float32)),
@@ -124,9 +123,13 @@ _SPECIAL_CALLS = [
 ]
 # integer-valued, without a graph: tests/test_ops_reduction_edges.py checks them
 _NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort"}
+_SPECIAL = {c.name for c in _SPECIAL_CALLS}
 CALLS = _SPECIAL_CALLS + [
+    Call(op.name, getattr(am, op.name), ((2, 3), (3,))) for op in OPS
+    if op.arity == 2 and op.broadcasts and op.name in am.functional.__all__
+    and op.name not in _SPECIAL] + [
     _unary(op.name) for op in OPS if op.arity == 1 and op.name in am.functional.__all__
-    and op.name not in {c.name for c in _SPECIAL_CALLS}]
+    and op.name not in _SPECIAL]
 POSITIONS = [(call, i) for call in CALLS for i in range(len(call.shapes))]
 POSITION_IDS = [f"{call.name}[{i}]" for call, i in POSITIONS]
 

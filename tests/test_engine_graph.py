@@ -4,10 +4,12 @@ chains, accumulation, retain_graph, am.grad and higher-order gradients, topologi
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -586,3 +588,43 @@ def test_a_large_graph_is_freed_when_its_output_is_dropped(create_graph):
     finally:
         gc.enable()
     assert x.grad is None if create_graph else np.isfinite(x.grad.data)
+
+
+# ---- what a node is: its fields are read in node.py and engine.py only --------------------------
+_NODE_FIELD = re.compile(r"\._(prim|params|parents|tick|freed)\b")
+_PACKAGES = [Path(am.__file__).parent, Path(am.__file__).parent.parent / "nn"]
+
+
+def test_node_fields_are_read_only_by_the_engine_and_node_modules():
+    """Everything else goes through the Node properties (is_leaf, parents, op_params, ...) or
+    the engine's functions, so the fields can change in one place (issue 11 item 3)."""
+    owners = {Path(am.__file__).parent / "engine.py", Path(am.__file__).parent / "node.py"}
+    found = []
+    for package in _PACKAGES:
+        for path in sorted(package.rglob("*.py")):
+            if path in owners:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                # a new tensor's constructor starts it as a leaf: `t._prim = None`
+                if _NODE_FIELD.search(line) and not line.strip().endswith("._prim = None"):
+                    found.append(f"{path.name}:{number}: {line.strip()}")
+    assert not found, "node fields read outside engine.py and node.py:\n" + "\n".join(found)
+
+
+def test_an_in_place_update_moves_the_node_to_the_old_value():
+    """`x += y` and `x[i] = y` on a recorded value: x becomes the update's output and the old
+    value keeps the op that made it (Node._take_node), so both gradients arrive."""
+    for update in ("iadd", "setitem"):
+        a = leaf([1.0, 2.0])
+        b = leaf([3.0, 4.0])
+        x = a * 2.0
+        if update == "iadd":
+            x += b
+        else:
+            x[0] = b[1]
+        assert x.op == ("add" if update == "iadd" else "setitem")
+        before = x.parents[0]
+        assert before.op == "mul" and before.parents[0] is a
+        x.sum().backward()
+        np.testing.assert_array_equal(a.grad.data, [2.0, 2.0] if update == "iadd" else [0.0, 2.0])
+        np.testing.assert_array_equal(b.grad.data, [1.0, 1.0] if update == "iadd" else [0.0, 1.0])

@@ -126,3 +126,17 @@ def test_layers_without_a_closed_form_are_named(model, message):
     with pytest.raises(TypeError, match=message) as error:
         nn.delta_check(model, np.ones((2, 4)), np.zeros((2, 1)))
     assert "covered are Linear, Conv2d, MaxPool2d" in str(error.value)
+
+
+@pytest.mark.parametrize("activation, match", [(nn.LeakyReLU(0.2), "slope 0.01, got 0.2"),
+                                               (nn.ELU(alpha=2.0), "alpha 1.0, got 2.0")])
+@pytest.mark.parametrize("layered", [False, True])
+def test_activation_constants_other_than_nn_delta_s_are_refused(activation, match, layered):
+    """nn.delta fixes leaky_relu's slope and ELU's alpha; the dense and the layered checks
+    refuse other values with the same message (one check behind both)."""
+    rng = np.random.default_rng(0)
+    front = [nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 1, 3, rng=rng)] if layered else []
+    model = nn.Sequential(*front, *([nn.Flatten()] if layered else [nn.Linear(16, 4, rng=rng)]),
+                          activation, nn.Linear(4, 2, rng=rng))
+    with pytest.raises(ValueError, match=match):
+        nn.delta_check(model, rng.normal(size=(2, 16)), rng.normal(size=(2, 2)))

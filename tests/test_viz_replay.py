@@ -158,3 +158,21 @@ def test_edge_labels_of_array_terms_stay_short(tmp_path: Path) -> None:
     edges = "".join(re.findall(r'class="edge">.*?</g>', text, re.S))
     assert "+= rms 0." in edges and "+= min" not in edges
     assert "sends to leaf#0: += min 0.42" in text  # the step's story keeps min/mean/max
+
+
+# What applying the chain rule takes: a VJP call, broadcast reduction, accumulation into .grad,
+# seeding a walk of its own, a heap or sort of the graph.
+_CHAIN_RULE = re.compile(r"\.vjp\(|sum_to_shape|_reduce_to|_accumulate_grad|heapq|heappush|"
+                         r"\._grad\b|topological_order\(")
+
+
+def test_the_teaching_views_apply_no_chain_rule_of_their_own() -> None:
+    """The replay, the terminal view and the gradient monitor observe the engine's walk
+    (engine.run_backward with an observer, am.grad) and never re-implement it (issue 11)."""
+    package = Path(am.__file__).parent
+    views = [package / "viz" / name for name in ("steps.py", "replay.py", "text.py", "dot.py")]
+    views.append(package.parent / "nn" / "monitor.py")
+    found = [f"{path.name}:{n}: {line.strip()}" for path in views
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if _CHAIN_RULE.search(line)]
+    assert not found, "\n".join(found)

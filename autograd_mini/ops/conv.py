@@ -138,14 +138,20 @@ def _conv_vjp(g, out, inputs, needs, xp, **geo):
     return gx, gw
 
 
-def _conv_jvp(t, out, inputs, xp, **geo):
-    x, w = inputs
-    parts = []
-    if t[0] is not None:
-        parts.append(xp.conv(t[0], w, **geo))
-    if t[1] is not None:
-        parts.append(xp.conv(x, t[1], **geo))
-    return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+def _bilinear_jvp(op):
+    """The JVP of an op linear in each of its two inputs (conv, conv_transpose, conv_weight):
+    f(t_a, b) + f(a, t_b), leaving out a term whose tangent is None."""
+    def jvp(t, out, inputs, xp, **params):
+        f = getattr(xp, op)
+        a, b = inputs
+        parts = []
+        if t[0] is not None:
+            parts.append(f(t[0], b, **params))
+        if t[1] is not None:
+            parts.append(f(a, t[1], **params))
+        return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+    return jvp
 
 
 def _cropped(y, shape):
@@ -163,31 +169,11 @@ def _conv_transpose_vjp(gg, out, inputs, needs, xp, *, shape, **geo):
     return gg_g, gg_w
 
 
-def _conv_transpose_jvp(t, out, inputs, xp, *, shape, **geo):
-    g, w = inputs
-    parts = []
-    if t[0] is not None:
-        parts.append(xp.conv_transpose(t[0], w, shape=shape, **geo))
-    if t[1] is not None:
-        parts.append(xp.conv_transpose(g, t[1], shape=shape, **geo))
-    return parts[0] if len(parts) == 1 else parts[0] + parts[1]
-
-
 def _conv_weight_vjp(gw, out, inputs, needs, xp, *, shape, **geo):
     x, g = inputs  # out = conv_weight(x, g) has w's shape; gw does too
     gx = xp.conv_transpose(g, gw, shape=x.shape, **geo) if needs[0] else None
     gg = _cropped(xp.conv(x, gw, **geo), g.shape) if needs[1] else None
     return gx, gg
-
-
-def _conv_weight_jvp(t, out, inputs, xp, *, shape, **geo):
-    x, g = inputs
-    parts = []
-    if t[0] is not None:
-        parts.append(xp.conv_weight(t[0], g, shape=shape, **geo))
-    if t[1] is not None:
-        parts.append(xp.conv_weight(x, t[1], shape=shape, **geo))
-    return parts[0] if len(parts) == 1 else parts[0] + parts[1]
 
 
 # ---- argument checks --------------------------------------------------------------------------
@@ -311,14 +297,15 @@ def _conv_transpose_parse(g: Any, weight: Any, stride: Any = 1, padding: Any = 0
 
 
 CONV = defop(
-    "conv", _conv_forward, _conv_vjp, jvp=_conv_jvp,
+    "conv", _conv_forward, _conv_vjp, jvp=_bilinear_jvp("conv"),
     math="conv(x, w) = Σ_{c,k} x[q·s + k·d] w[o,c,k];  ∂/∂x = conv_transpose(g, w),  "
          "∂/∂w = conv_weight(x, g)",
     expose=[parsed("conv", _conv_parse)],
 )
 
 CONV_TRANSPOSE = defop(
-    "conv_transpose", _conv_transpose_forward, _conv_transpose_vjp, jvp=_conv_transpose_jvp,
+    "conv_transpose", _conv_transpose_forward, _conv_transpose_vjp,
+    jvp=_bilinear_jvp("conv_transpose"),
     math="conv_transpose(g, w) = adjoint of x ↦ conv(x, w);  ∂/∂g = conv(gg, w),  "
          "∂/∂w = conv_weight(gg, g)",
     expose=[parsed("conv_transpose", _conv_transpose_parse,
@@ -326,7 +313,7 @@ CONV_TRANSPOSE = defop(
 )
 
 CONV_WEIGHT = defop(
-    "conv_weight", _conv_weight_forward, _conv_weight_vjp, jvp=_conv_weight_jvp,
+    "conv_weight", _conv_weight_forward, _conv_weight_vjp, jvp=_bilinear_jvp("conv_weight"),
     math="conv_weight(x, g) = adjoint of w ↦ conv(x, w);  ∂/∂x = conv_transpose(g, gw),  "
          "∂/∂g = conv(x, gw)",
     expose=[parsed("conv_weight", lambda x, g, **p: ((as_tensor(x), as_tensor(g)), p),

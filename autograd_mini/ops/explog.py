@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .expose import binary, chain_rule, defop, unary
+from .expose import binary, chain_rule, chain_rule_over, defop, unary
 from .tangents import tangent_sum
 
 _LN2 = float(np.log(2.0))
@@ -34,24 +34,21 @@ EXPM1 = defop(
 
 LOG2 = defop(
     "log2", np.log2,
-    vjp=lambda g, out, inputs, needs, xp: (g / (inputs[0] * _LN2),),
-    jvp=lambda t, out, inputs, xp: t[0] / (inputs[0] * _LN2),
+    **chain_rule_over(lambda out, a, xp: a * _LN2),
     math="log2(a);  ∂/∂a = g/(a·ln 2)",
     expose=[unary("log2")],
 )
 
 LOG10 = defop(
     "log10", np.log10,
-    vjp=lambda g, out, inputs, needs, xp: (g / (inputs[0] * _LN10),),
-    jvp=lambda t, out, inputs, xp: t[0] / (inputs[0] * _LN10),
+    **chain_rule_over(lambda out, a, xp: a * _LN10),
     math="log10(a);  ∂/∂a = g/(a·ln 10)",
     expose=[unary("log10")],
 )
 
 LOG1P = defop(
     "log1p", np.log1p,
-    vjp=lambda g, out, inputs, needs, xp: (g / (inputs[0] + 1.0),),
-    jvp=lambda t, out, inputs, xp: t[0] / (inputs[0] + 1.0),
+    **chain_rule_over(lambda out, a, xp: a + 1.0),
     math="log1p(a) = ln(1 + a);  ∂/∂a = g/(1 + a)",
     expose=[unary("log1p")],
 )
@@ -111,16 +108,14 @@ SQUARE = defop(
 
 CBRT = defop(
     "cbrt", np.cbrt,
-    vjp=lambda g, out, inputs, needs, xp: (g / (out * out * 3.0),),
-    jvp=lambda t, out, inputs, xp: t[0] / (out * out * 3.0),
+    **chain_rule_over(lambda out, a, xp: out * out * 3.0),
     math="cbrt(a) = ∛a;  ∂/∂a = g/(3∛a²)  (inf at a = 0)",
     expose=[unary("cbrt")],
 )
 
 RECIPROCAL = defop(
     "reciprocal", np.reciprocal,
-    vjp=lambda g, out, inputs, needs, xp: (-(g * (out * out)),),
-    jvp=lambda t, out, inputs, xp: -(t[0] * (out * out)),
+    **chain_rule(lambda out, a, xp: -(out * out)),
     math="reciprocal(a) = 1/a;  ∂/∂a = −g/a²",
     expose=[unary("reciprocal")],
 )

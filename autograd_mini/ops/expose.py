@@ -136,6 +136,19 @@ def chain_rule(derivative: Callable[[Any, Any, Any], Any]) -> dict[str, Callable
     return {"vjp": vjp, "jvp": jvp}
 
 
+def chain_rule_over(denominator: Callable[[Any, Any, Any], Any]) -> dict[str, Callable[..., Any]]:
+    """`vjp=` and `jvp=` of a one-input elementwise op whose derivative is 1/d(a), from d written
+    once: `denominator(out, a, xp)`; the VJP is g/d and the JVP t/d (a division, as the
+    formula reads, rather than a product with 1/d, which would round twice)."""
+    def vjp(g: Any, out: Any, inputs: tuple, needs: tuple, xp: Any) -> tuple:
+        return (g / denominator(out, inputs[0], xp),)
+
+    def jvp(t: tuple, out: Any, inputs: tuple, xp: Any) -> Any:
+        return t[0] / denominator(out, inputs[0], xp)
+
+    return {"vjp": vjp, "jvp": jvp}
+
+
 def unary(name: str, *, method: str | bool = True) -> Exposure:
     """`am.name(x)` and `x.name()` for a one-input op without parameters."""
     return Exposure(name, method=method)
@@ -195,5 +208,5 @@ def composite(name: str, *, method: str | bool = False) -> Callable[[Callable], 
     return declare
 
 
-__all__ = ["NO_PARAMS", "Exposure", "binary", "chain_rule", "composite", "defop", "parsed",
-           "publish", "unary"]
+__all__ = ["NO_PARAMS", "Exposure", "binary", "chain_rule", "chain_rule_over", "composite",
+           "defop", "parsed", "publish", "unary"]

@@ -283,7 +283,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         self.data[index] = value.data if isinstance(value, Tensor) else value
         self.bump_version()
         return
-    if self._prim is None and self._requires_grad:
+    if self.is_leaf and self._requires_grad:
         raise AutogradError(
             "__setitem__: in-place change of a leaf tensor that requires grad; build a new "
             "tensor instead (e.g. am.where(mask, y, x)), or assign under `with am.no_grad():`"
@@ -294,16 +294,13 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     # the recorded graph keeps it; then this tensor turns into the setitem output.
     before = Tensor._make(self.data.copy() if self._requires_grad else self.data,
                           self._requires_grad)
-    if self._prim is not None:
-        before._prim, before._params, before._parents = self._prim, self._params, self._parents
-        before._tick, before._freed = self._tick, self._freed
+    before._take_node(self)
     value = as_tensor(value, self, "__setitem__")
     self.data[index] = value.data  # the same memory, so views of x see the change
     self.bump_version()
     out = apply(SETITEM, (before, value), {"index": index})  # recorded after the change
     self._requires_grad = True
-    self._prim, self._params, self._parents = out._prim, out._params, out._parents
-    self._tick, self._freed = out._tick, out._freed
+    self._take_node(out)
 
 
 Tensor.__setitem__ = _setitem  # type: ignore[method-assign]

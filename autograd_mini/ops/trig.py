@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .expose import binary, chain_rule, defop, unary
+from .expose import binary, chain_rule, chain_rule_over, defop, unary
 from .tangents import tangent_sum
 
 SIN = defop(
@@ -22,8 +22,7 @@ SIN = defop(
 
 COS = defop(
     "cos", np.cos,
-    vjp=lambda g, out, inputs, needs, xp: (-(g * xp.sin(inputs[0])),),
-    jvp=lambda t, out, inputs, xp: -(t[0] * xp.sin(inputs[0])),
+    **chain_rule(lambda out, a, xp: -xp.sin(a)),
     math="cos(a);  ∂/∂a = −g·sin a",
     expose=[unary("cos")],
 )
@@ -42,24 +41,21 @@ def _one_minus_square(a):
 
 ARCSIN = defop(
     "arcsin", np.arcsin,
-    vjp=lambda g, out, inputs, needs, xp: (g / xp.sqrt(_one_minus_square(inputs[0])),),
-    jvp=lambda t, out, inputs, xp: t[0] / xp.sqrt(_one_minus_square(inputs[0])),
+    **chain_rule_over(lambda out, a, xp: xp.sqrt(_one_minus_square(a))),
     math="arcsin(a);  ∂/∂a = g/√(1 − a²)",
     expose=[unary("arcsin")],
 )
 
 ARCCOS = defop(
     "arccos", np.arccos,
-    vjp=lambda g, out, inputs, needs, xp: (-(g / xp.sqrt(_one_minus_square(inputs[0]))),),
-    jvp=lambda t, out, inputs, xp: -(t[0] / xp.sqrt(_one_minus_square(inputs[0]))),
+    **chain_rule_over(lambda out, a, xp: -xp.sqrt(_one_minus_square(a))),
     math="arccos(a);  ∂/∂a = −g/√(1 − a²)",
     expose=[unary("arccos")],
 )
 
 ARCTAN = defop(
     "arctan", np.arctan,
-    vjp=lambda g, out, inputs, needs, xp: (g / (1.0 + inputs[0] * inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] / (1.0 + inputs[0] * inputs[0]),
+    **chain_rule_over(lambda out, a, xp: 1.0 + a * a),
     math="arctan(a);  ∂/∂a = g/(1 + a²)",
     expose=[unary("arctan")],
 )
@@ -125,8 +121,7 @@ COSH = defop(
 
 ARCSINH = defop(
     "arcsinh", np.arcsinh,
-    vjp=lambda g, out, inputs, needs, xp: (g / xp.sqrt(inputs[0] * inputs[0] + 1.0),),
-    jvp=lambda t, out, inputs, xp: t[0] / xp.sqrt(inputs[0] * inputs[0] + 1.0),
+    **chain_rule_over(lambda out, a, xp: xp.sqrt(a * a + 1.0)),
     math="arcsinh(a);  ∂/∂a = g/√(a² + 1)",
     expose=[unary("arcsinh")],
 )
@@ -138,16 +133,14 @@ def _square_minus_one(a):
 
 ARCCOSH = defop(
     "arccosh", np.arccosh,
-    vjp=lambda g, out, inputs, needs, xp: (g / xp.sqrt(_square_minus_one(inputs[0])),),
-    jvp=lambda t, out, inputs, xp: t[0] / xp.sqrt(_square_minus_one(inputs[0])),
+    **chain_rule_over(lambda out, a, xp: xp.sqrt(_square_minus_one(a))),
     math="arccosh(a);  ∂/∂a = g/√(a² − 1)",
     expose=[unary("arccosh")],
 )
 
 ARCTANH = defop(
     "arctanh", np.arctanh,
-    vjp=lambda g, out, inputs, needs, xp: (g / _one_minus_square(inputs[0]),),
-    jvp=lambda t, out, inputs, xp: t[0] / _one_minus_square(inputs[0]),
+    **chain_rule_over(lambda out, a, xp: _one_minus_square(a)),
     math="arctanh(a);  ∂/∂a = g/(1 − a²)",
     expose=[unary("arctanh")],
 )

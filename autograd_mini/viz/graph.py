@@ -193,7 +193,7 @@ def compute_gradients(graph: Graph, indices: Iterable[int], grad_output: Any = N
     from ..autograd import grad
 
     wanted = [i for i in indices if graph.nodes[i].tensor.requires_grad]
-    existing = {i: _values(graph.nodes[i].tensor.grad) for i in wanted
+    existing = {i: graph.nodes[i].tensor.grad.data for i in wanted  # `.grad` is a Tensor
                 if graph.nodes[i].tensor.grad is not None}
     root = graph.root.tensor
     if not root.requires_grad:
@@ -230,8 +230,3 @@ def _replayed_gradients(graph: Graph, wanted: list[int], existing: dict[int, np.
              if i in values and (g.shape != values[i].shape or not np.allclose(g, values[i]))}
     return Gradients(values, computed=True, stale=stale)
 
-
-def _values(grad: Any) -> np.ndarray:
-    """A `.grad` as an array: after backward(create_graph=True) it is a Tensor that requires
-    grad, which np.asarray refuses (the drawing only reads its values)."""
-    return np.asarray(grad.data if isinstance(grad, Tensor) else grad)

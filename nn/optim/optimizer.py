@@ -137,8 +137,7 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue
-                if isinstance(grad, am.Tensor):  # from backward(create_graph=True)
-                    grad = grad.data
+                grad = grad.data  # `.grad` is a Tensor in every mode
                 if grad.shape != p.shape:
                     raise am.ShapeError(
                         f"{self._name}.step: gradient of shape {grad.shape} does not match its "
