@@ -190,3 +190,15 @@ def test_a_huge_float_label_is_named_in_the_error():
 def test_comparison_with_none_says_what_was_given():
     with pytest.raises(TypeError, match="comparison <: .*NoneType"):
         _ = am.tensor([1.0]) < None
+
+
+def test_differentiating_a_gradient_that_kept_no_graph_says_create_graph():
+    """am.grad of a first-order gradient: it does not require grad, and the error said only
+    'requires_grad=True' and 'am.no_grad()', never create_graph=True, the fix."""
+    x = am.tensor([0.5, 1.5], requires_grad=True)
+    (g,) = am.grad((x * x * x).sum(), x)
+    with pytest.raises(AutogradError, match="compute that gradient with create_graph=True") as e:
+        am.grad(g.sum(), x)
+    assert "retain_graph" not in str(e.value)
+    with pytest.raises(AutogradError, match="create_graph=True"):
+        (g * g).sum().backward()
