@@ -326,7 +326,7 @@ def test_a_bool_or_integer_output_is_refused_not_differentiated_to_zeros(case):
         jvp(fun, (np.array([1.0, -2.0]),), (np.ones(2),))
 
 
-def test_float_outputs_that_are_not_tensors_still_give_zeros_in_their_dtype():
+def test_float_outputs_that_are_not_tensors_still_give_zeros():
     assert grad(lambda x: np.float32(2.0))(1.5) == 0.0
     np.testing.assert_array_equal(jacobian(lambda x: np.ones(2, dtype=np.float32))(np.ones(3)),
                                   np.zeros((2, 3)))
