@@ -19,7 +19,9 @@ def seed_gradient(output: Tensor, grad_output: ArrayLike, create_graph: bool, wh
     if not output.requires_grad:
         raise AutogradError(
             f"{where}: this tensor does not require grad, so there is no graph to differentiate. "
-            "Create an input with requires_grad=True, and do not compute it inside am.no_grad()."
+            "Create an input with requires_grad=True, and do not compute it inside am.no_grad(). "
+            "If it is (or is computed from) a gradient, compute that gradient with "
+            "create_graph=True: without it a gradient is a constant."
         )
     if grad_output is None:
         if output.size != 1:

@@ -406,9 +406,12 @@ def _raise_freed(prim: Any, freed_by: str) -> None:
         )
     raise AutogradError(
         f"backward through '{prim.name}' a second time: the first backward already used (freed) "
-        "this graph. Pass retain_graph=True to the first backward (or am.grad) if you need to "
-        "backpropagate through the same graph twice, or recompute the forward pass. (To "
-        "differentiate a gradient, compute it with create_graph=True instead.)"
+        "this graph. If what you differentiate now contains that backward's gradient (x.grad: "
+        "a second derivative, or a cost built from a derivative), run the first backward with "
+        "create_graph=True: with retain_graph=True the gradient would be a constant, and the "
+        "derivative through it silently wrong. Otherwise, to backpropagate through the same "
+        "graph twice, pass retain_graph=True to the first backward (or am.grad), or recompute "
+        "the forward pass."
     )
 
 

@@ -256,18 +256,35 @@ def _split_aux(out: Any, has_aux: bool, where: str) -> tuple[Any, Any]:
     return out[0], out[1]
 
 
+def _refuse_non_float_output(out: Any, dtype: np.dtype, where: str) -> None:
+    """A bool or integer output has no derivative: HIPS autograd raises a TypeError there,
+    and zeros would hide the mistake (a comparison, or an int count, returned by accident)."""
+    if dtype.kind == "f":
+        return
+    kind = {"b": "a boolean", "i": "an integer", "u": "an integer"}.get(dtype.kind)
+    if kind is None:
+        raise TypeError(f"{where}: the function must return a Tensor or a floating-point "
+                        f"number, got {type(out).__name__} of dtype {dtype}")
+    raise TypeError(
+        f"{where}: the function returned {type(out).__name__} of dtype {dtype}, {kind} value, "
+        "which has no derivative; return a floating-point value (a comparison or an int "
+        "count has derivative nowhere: write 0.0, not 0, or x.astype(float) if you mean it)"
+    )
+
+
 def _as_output(out: Any, where: str) -> Tensor:
     if isinstance(out, Tensor):
+        _refuse_non_float_output(out, out.dtype, where)
         return out
     if isinstance(out, (list, tuple, dict)):  # np.asarray would turn Tensors into constants
         raise TypeError(f"{where}: the function returned a {type(out).__name__}; return one "
                         "Tensor (join several with am.stack or am.concatenate), or use "
                         "has_aux=True to return (output, extra)")
     try:
-        array = np.asarray(out, dtype=float)
+        array = np.asarray(out)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: the function must return a Tensor or a number, got "
-                        f"{type(out).__name__}") from None
+        array = np.asarray(None)  # refused below, naming the type
+    _refuse_non_float_output(out, array.dtype, where)
     return Tensor._make(array, False)
 
 

@@ -190,3 +190,31 @@ def test_a_huge_float_label_is_named_in_the_error():
 def test_comparison_with_none_says_what_was_given():
     with pytest.raises(TypeError, match="comparison <: .*NoneType"):
         _ = am.tensor([1.0]) < None
+
+
+def test_differentiating_a_gradient_that_kept_no_graph_says_create_graph():
+    """am.grad of a first-order gradient: it does not require grad, and the error said only
+    'requires_grad=True' and 'am.no_grad()', never create_graph=True, the fix."""
+    x = am.tensor([0.5, 1.5], requires_grad=True)
+    (g,) = am.grad((x * x * x).sum(), x)
+    with pytest.raises(AutogradError, match="compute that gradient with create_graph=True") as e:
+        am.grad(g.sum(), x)
+    assert "retain_graph" not in str(e.value)
+    with pytest.raises(AutogradError, match="create_graph=True"):
+        (g * g).sum().backward()
+
+
+def test_a_cost_built_from_x_grad_says_create_graph_before_retain_graph():
+    """The ODE trap through .backward(): the error led with 'Pass retain_graph=True', and
+    following it gave a silently wrong gradient (the derivative's dependence on the weights
+    dropped); create_graph=True is the fix, and the message now says so first."""
+    w = am.tensor([[0.3, -0.7]], requires_grad=True)
+    x = am.tensor([[0.2], [0.9]], requires_grad=True)
+    g = 10.0 + x * am.tanh(x @ w).sum(axis=1, keepdims=True)
+    g.sum().backward()
+    cost = ((x.grad + 2.0 * g) ** 2).mean()
+    with pytest.raises(AutogradError, match="a second time") as e:
+        cost.backward()
+    message = str(e.value)
+    assert message.index("create_graph=True") < message.index("retain_graph=True")
+    assert "silently wrong" in message

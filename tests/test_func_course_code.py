@@ -135,3 +135,124 @@ def test_the_same_numbers_as_hips_autograd():
     for a_list, b_list in zip(mine, theirs):
         for a, b in zip(a_list, b_list):
             numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
+# ---- more of the course's idioms, run by the same code on both libraries ------------------------
+def _course_snippets(np, grad, elementwise_grad, jacobian, hessian):
+    """Warm-up functions, the 1-D Poisson equation (a second elementwise_grad inside the cost),
+    the network's derivative with respect to its second argument, a grid of the trained trial
+    solution written into np.zeros, and Jacobians of vector functions, as the course writes
+    them with `import autograd.numpy as np`. Returns {name: result} for comparison."""
+    results = {}
+
+    def f2(x1, x2):
+        return 3 * x1 ** 3 + x2 * (x1 - 5) + 1
+
+    def f6_for(x):
+        val = 0
+        for i in range(10):
+            val = val + x ** i
+        return val
+
+    def f7(x):
+        if x >= 0:
+            return x
+        else:
+            return x * x
+
+    def f_sum(x):
+        s = 0
+        for i in range(3):
+            s += x * i
+        return s
+
+    results["warm_up"] = [grad(f2)(1.5, 2.5), grad(f2, 1)(1.5, 2.5), grad(f6_for)(0.5),
+                          grad(f7)(2.0), grad(f7)(-3.0), grad(f_sum)(1.7)]
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def deep_network(deep_params, x):
+        num_values = np.size(x)
+        x = x.reshape(-1, num_values)
+        x_prev = x
+        for w_hidden in deep_params[:-1]:
+            x_prev = np.concatenate((np.ones((1, num_values)), x_prev), axis=0)
+            x_prev = sigmoid(np.matmul(w_hidden, x_prev))
+        x_prev = np.concatenate((np.ones((1, num_values)), x_prev), axis=0)
+        return np.matmul(deep_params[-1], x_prev)
+
+    def g_trial_deep(x, P):
+        return x * (1 - x) * deep_network(P, x)
+
+    def cost_function_deep(P, x):
+        d2_g_t = elementwise_grad(elementwise_grad(g_trial_deep, 0))(x, P)
+        err_sqr = (-d2_g_t - (3 * x + x ** 2) * np.exp(x)) ** 2
+        cost_sum = np.sum(err_sqr)
+        return cost_sum / np.size(err_sqr)
+
+    rs = numpy.random.RandomState(15)
+    P = [rs.randn(5, 2), rs.randn(4, 6), rs.randn(1, 5)]
+    x = np.linspace(0, 1, 8)
+    results["network_dx"] = elementwise_grad(deep_network, 1)(P, x)
+    cost_grad_func = grad(cost_function_deep, 0)
+    for _ in range(3):
+        cost_grad = cost_grad_func(P, x)
+        for layer in range(len(P)):
+            P[layer] = P[layer] - 0.001 * cost_grad[layer]
+    results["poisson_P"] = P
+    results["poisson_cost"] = "%g" % cost_function_deep(P, x)  # noqa: UP031 (the course)
+    grid = np.zeros((3, 2))
+    for i, x_ in enumerate(np.linspace(0, 1, 3)):
+        for j, s in enumerate((0.5, 2.0)):
+            grid[i, j] = s * g_trial_deep(x_, P)[0][0]
+    results["grid"] = grid
+
+    def F(x):
+        return np.array([x[0] ** 2 * x[1], 5 * x[0] + np.sin(x[1]), x[1] * np.exp(x[2])])
+
+    def vec_net(x, W):
+        return np.tanh(np.dot(W, x))
+
+    W = numpy.random.RandomState(5).randn(4, 3)
+    point = np.array([0.1, 0.2, 0.3])
+    results["jacobians"] = [jacobian(F)(np.array([1.0, 2.0, 0.5])), jacobian(vec_net)(point, W),
+                            jacobian(vec_net, 1)(point, W),
+                            hessian(lambda x: np.sum(vec_net(x, W) ** 2))(point)]
+    return results
+
+
+def _mine():
+    return _course_snippets(np, grad, elementwise_grad, jacobian, hessian)
+
+
+def test_course_idioms_give_arrays_and_floats_with_the_analytic_values():
+    r = _mine()
+    assert r["warm_up"] == pytest.approx([9 * 1.5 ** 2 + 2.5, 1.5 - 5,
+                                          sum(i * 0.5 ** (i - 1) for i in range(1, 10)),
+                                          1.0, -6.0, 3.0], rel=1e-14)
+    assert all(isinstance(v, float) for v in r["warm_up"])
+    jac_F, jac_x, jac_W, hess = r["jacobians"]
+    numpy.testing.assert_allclose(jac_F, [[4.0, 1.0, 0.0], [5.0, numpy.cos(2.0), 0.0],
+                                          [0.0, numpy.exp(0.5), 2.0 * numpy.exp(0.5)]],
+                                  rtol=1e-14)
+    assert [type(j) for j in r["jacobians"]] == [numpy.ndarray] * 4
+    assert [j.shape for j in r["jacobians"]] == [(3, 3), (4, 3), (4, 4, 3), (3, 3)]
+    assert isinstance(r["grid"], numpy.ndarray) and isinstance(r["poisson_cost"], str)
+    assert all(type(p) is numpy.ndarray for p in r["poisson_P"])
+
+
+def test_course_idioms_match_hips_autograd():
+    autograd = pytest.importorskip("autograd")
+    import autograd.numpy as anp
+
+    mine = _mine()
+    theirs = _course_snippets(anp, autograd.grad, autograd.elementwise_grad, autograd.jacobian,
+                              autograd.hessian)
+    assert mine["warm_up"] == pytest.approx([float(v) for v in theirs["warm_up"]], rel=1e-14)
+    assert mine["poisson_cost"] == theirs["poisson_cost"]
+    for key in ("network_dx", "grid"):
+        numpy.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-14)
+    for key in ("poisson_P", "jacobians"):
+        for a, b in zip(mine[key], theirs[key]):
+            numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -297,3 +297,36 @@ def test_forward_mode_through_an_op_without_a_jvp_rule_names_the_op(monkeypatch)
     with pytest.raises(am.AutogradError, match="'tanh' has no JVP rule.*reverse mode"):
         jvp(am.tanh, (np.ones(2),), (np.ones(2),))
     np.testing.assert_allclose(jacrev(am.tanh)(np.zeros(2)), np.eye(2))  # reverse still works
+
+
+NON_FLOAT_OUTPUTS = {
+    "python bool": (lambda x: True, "bool of dtype bool"),
+    "numpy bool": (lambda x: np.bool_(False), "bool of dtype bool"),
+    "python int": (lambda x: 3, "int of dtype int64"),
+    "numpy int": (lambda x: np.int32(3), "int32 of dtype int32"),
+    "comparison tensor": (lambda x: (x > 0.0).sum() > 0, "Tensor of dtype bool"),
+    "integer tensor": (lambda x: am.argmax(x * 2.0), "Tensor of dtype int64"),
+    "none": (lambda x: None, "NoneType of dtype object"),
+}
+
+
+@pytest.mark.hardening("engine/transform-output-dtype")
+@pytest.mark.parametrize("case", NON_FLOAT_OUTPUTS)
+def test_a_bool_or_integer_output_is_refused_not_differentiated_to_zeros(case):
+    """Gave zeros (np.asarray(out, dtype=float) made True a constant 1.0); HIPS autograd raises
+    a TypeError, and so does this, naming the transform and the output's type and dtype."""
+    fun, what = NON_FLOAT_OUTPUTS[case]
+    with pytest.raises(TypeError, match=rf"^grad: .*{what}"):
+        grad(fun)(np.array([1.0, -2.0]))
+    for transform, name in ((elementwise_grad, "elementwise_grad"), (jacobian, "jacrev"),
+                            (jacfwd, "jacfwd")):
+        with pytest.raises(TypeError, match=rf"^{name}: .*{what}"):
+            transform(fun)(np.array([1.0, -2.0]))
+    with pytest.raises(TypeError, match=rf"^jvp: .*{what}"):
+        jvp(fun, (np.array([1.0, -2.0]),), (np.ones(2),))
+
+
+def test_float_outputs_that_are_not_tensors_still_give_zeros():
+    assert grad(lambda x: np.float32(2.0))(1.5) == 0.0
+    np.testing.assert_array_equal(jacobian(lambda x: np.ones(2, dtype=np.float32))(np.ones(3)),
+                                  np.zeros((2, 3)))
