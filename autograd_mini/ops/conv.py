@@ -336,13 +336,6 @@ CONV_WEIGHT = defop(
 
 
 # ---- pooling ----------------------------------------------------------------------------------
-def _pool_windows(x, kernel, stride, padding, dilation, value):
-    out = tuple(output_size(n, k, s, p, dil) for n, k, s, p, dil
-                in zip(x.shape[2:], kernel, stride, padding, dilation))
-    win = _windows(_pad(x, padding, value), kernel, stride, dilation, out)  # (N, C, *Q, *K)
-    return win.reshape(win.shape[: 2 + len(out)] + (-1,)), out  # (N, C, *Q, K)
-
-
 def _offset_views(x, kernel, stride, padding, dilation, value):
     """The padded input at q·s + k·d for every window q, one strided view per kernel offset k
     (an elementwise pass per offset is much faster than reducing a window view's small axes)."""
@@ -355,7 +348,29 @@ def _offset_views(x, kernel, stride, padding, dilation, value):
 
 def _argmax(x, kernel, stride, padding, dilation):
     """Each window's maximum as an offset into the flattened kernel, by PyTorch's CPU rule: a
-    later element wins only if strictly larger or NaN (so a tie keeps the first maximum)."""
+    later element wins only if strictly larger or NaN (so a tie keeps the first maximum).
+
+    Without NaN that is the first offset equal to the window's maximum, counted without
+    masked writes (which cost several times an elementwise pass): the offset is the number of
+    leading offsets that all differ from the maximum."""
+    if np.isnan(x).any():
+        return _argmax_nan(x, kernel, stride, padding, dilation)
+    best = _max_pool_forward(x, kernel=kernel, stride=stride, padding=padding,
+                             dilation=dilation)  # (N, C, *Q)
+    count = math.prod(kernel)
+    index = np.zeros(best.shape, dtype=np.uint8 if count <= 256 else np.intp)
+    missed = np.ones(best.shape, dtype=bool)  # no offset so far equals the maximum
+    differs = np.empty(best.shape, dtype=bool)
+    for _, view in zip(range(count - 1), _offset_views(x, kernel, stride, padding, dilation,
+                                                       -np.inf)):
+        np.not_equal(view, best, out=differs)
+        missed &= differs
+        index += missed
+    return index
+
+
+def _argmax_nan(x, kernel, stride, padding, dilation):
+    """_argmax's rule with NaN in x (a NaN wins over whatever came before it, even a NaN)."""
     views = _offset_views(x, kernel, stride, padding, dilation, -np.inf)
     best = next(views).copy()
     index = np.zeros(best.shape, dtype=np.intp)  # (N, C, *Q)
@@ -374,20 +389,45 @@ def _max_pool_forward(x, *, kernel, stride, padding, dilation):
     return best
 
 
+def _flat_positions(argmax, kernel, stride, dilation, padded):
+    """Where each window's argmax lies in the padded input (N, C, *S), as flat positions: the
+    window's first element q·s plus the argmax offset's k·d (row-major over the padded size)."""
+    out = argmax.shape[2:]
+    start = np.zeros(out, dtype=np.intp)  # q·s per window, flattened over S
+    step = np.zeros(kernel, dtype=np.intp)  # k·d per kernel offset, flattened over S
+    size = 1
+    for axis in reversed(range(len(kernel))):
+        shape = [1] * len(kernel)
+        shape[axis] = -1
+        start = start + (np.arange(out[axis]) * (stride[axis] * size)).reshape(shape)
+        step = step + (np.arange(kernel[axis]) * (dilation[axis] * size)).reshape(shape)
+        size *= padded[2 + axis]
+    planes = np.arange(padded[0] * padded[1], dtype=np.intp) * size  # each (n, c) plane
+    return planes.reshape(padded[:2] + (1,) * len(out)) + start + step.ravel()[argmax]
+
+
 def _route_forward(g, *, argmax, kernel, stride, padding, dilation, shape):
-    """Send each window's gradient to the element its argmax names (one add per offset)."""
-    out = g.shape[2:]
-    grad = np.zeros(_padded_shape(tuple(shape), padding), dtype=g.dtype)
-    for flat, k in enumerate(itertools.product(*(range(size) for size in kernel))):
-        grad[(slice(None),) * 2 + _offset_slices(k, stride, dilation, out)] += \
-            np.where(argmax == flat, g, 0)
+    """Send each window's gradient to the element its argmax names: one scatter by flat
+    position (a plain assignment when windows cannot overlap, else a bincount that sums)."""
+    padded = _padded_shape(tuple(shape), padding)
+    where = _flat_positions(argmax, kernel, stride, dilation, padded).ravel()
+    if all(s >= dil * (k - 1) + 1 for k, s, dil in zip(kernel, stride, dilation)):
+        grad = np.zeros(padded, dtype=g.dtype)  # disjoint windows: each position once
+        grad.reshape(-1)[where] = g.reshape(-1)
+    elif g.dtype.kind == "f":
+        grad = np.bincount(where, weights=g.reshape(-1), minlength=math.prod(padded))
+        grad = grad.astype(g.dtype, copy=False).reshape(padded)
+    else:  # bincount sums in float64 only
+        grad = np.zeros(padded, dtype=g.dtype)
+        np.add.at(grad.reshape(-1), where, g.reshape(-1))
     return _unpad(grad, padding)
 
 
 def _gather_forward(x, *, argmax, kernel, stride, padding, dilation):
     """Each window's element at its argmax (the adjoint of route)."""
-    win, _ = _pool_windows(x, kernel, stride, padding, dilation, 0.0)
-    return np.take_along_axis(win, argmax[..., None], axis=-1)[..., 0]
+    xpad = _pad(x, padding)
+    where = _flat_positions(argmax, kernel, stride, dilation, xpad.shape)
+    return np.ascontiguousarray(xpad).reshape(-1)[where]
 
 
 def _max_pool_vjp(g, out, inputs, needs, xp, **geo):
