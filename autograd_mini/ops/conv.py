@@ -127,8 +127,10 @@ def _conv_transpose_forward(g, w, *, stride, padding, dilation, groups, shape):
 
 def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
     cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation, g.shape[2:])
-    gw = np.matmul(_grouped_output(g, groups), cols.transpose(0, 2, 1))  # (G, O/G, C/G·K)
-    return gw.reshape(shape)
+    # gwᵀ = cols · gᵀ: the long N·Q axis is contracted with the columns as the left, row-major
+    # operand, twice as fast as g · colsᵀ for LeNet's conv1 (the transpose back is small)
+    gw = np.matmul(cols, _grouped_output(g, groups).transpose(0, 2, 1))  # (G, C/G·K, O/G)
+    return np.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(shape)
 
 
 def _conv_vjp(g, out, inputs, needs, xp, **geo):
