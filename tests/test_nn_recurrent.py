@@ -299,3 +299,24 @@ def test_cells_keep_float32(name: str) -> None:
     assert all(np.asarray(p.grad).dtype == np.float32 for p in cell.parameters())
     assert (cell(np.zeros((2, 3)))[0] if name == "LSTMCell"
             else cell(np.zeros((2, 3)))).dtype == np.float32  # float64 data is cast
+
+
+def test_lstm_weights_get_pytorch_gradients_through_the_stacked_step_weight() -> None:
+    """LSTM multiplies [x_t, h] by [W_ih W_hh]ᵀ built in the graph: with an input that needs no
+    gradient (a plain array, as in training), every named parameter, the projection and the
+    reverse direction included, still gets PyTorch's gradient."""
+    torch = pytest.importorskip("torch")
+    options = {"num_layers": 2, "bidirectional": True, "proj_size": 2}
+    ours = LSTM(3, 5, dtype=np.float64, rng=0, **options)
+    theirs = _torch_copy(ours, torch.nn.LSTM(3, 5, **options))
+    x = np.random.default_rng(1).normal(size=(6, 4, 3))
+    out, (h_n, c_n) = ours(x)
+    out_t, (h_t, c_t) = theirs(torch.tensor(x))
+    (out * out).sum().backward()
+    (out_t * out_t).sum().backward()
+    names = [name for name, _ in theirs.named_parameters()]
+    assert names == list(ours.state_dict()) and len(names) == 2 * 2 * 5
+    for (name, reference), mine in zip(theirs.named_parameters(), ours.parameters()):
+        assert mine.grad is not None, name
+        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=name)

@@ -116,3 +116,18 @@ def test_max_pool_with_nans_routes_as_torch():
     np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
     _backward_both(ours, theirs)
     np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 1), (3, 2)])
+def test_max_pool_float32_with_relu_ties_routes_as_torch(kernel, stride):
+    """float32 after a ReLU (windows of zeros tie), disjoint and overlapping windows alike: the
+    gradient stays float32 and goes where PyTorch's does (overlaps sum what they receive)."""
+    data = np.maximum(np.random.default_rng(3).standard_normal((3, 2, 9, 8)), 0)
+    data = data.astype(np.float32)
+    x, tx = am.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours, theirs = nn.functional.max_pool2d(x, kernel, stride), F.max_pool2d(tx, kernel, stride)
+    g = np.random.default_rng(4).standard_normal(ours.shape).astype(np.float32)
+    (ours * am.tensor(g)).sum().backward()
+    theirs.backward(torch.tensor(g))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-6)
