@@ -153,6 +153,10 @@ class Tensor(Node):
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy's ufuncs on Tensors (`np.sin(t)`, `ndarray * t`) run autograd_mini's op."""
         if method == "__call__" and not kwargs:  # fast path for ufuncs already dispatched once
+            if len(inputs) == 2 and inputs[1] is self and type(inputs[0]) in PLAIN_OPERANDS:
+                reflected = REFLECTED.get(ufunc)  # `ndarray * t`: the operator Python would use
+                if reflected is not None:
+                    return reflected(self, inputs[0])
             fn = UFUNC_FUNCTIONS.get(ufunc)
             if fn is not None:
                 for value in inputs:
@@ -396,6 +400,13 @@ PROTOCOLS: Any = None
 # `ndarray * t` then costs numpy's override check and one dict lookup more than `t * ndarray`.
 UFUNC_FUNCTIONS: dict[Any, Any] = {}
 PLAIN_OPERANDS = frozenset({Tensor, np.ndarray, float, int})  # never another library's override
+# ufunc -> the Tensor's reflected operator, for `ndarray <op> t`: t.__rmul__(ndarray) is what
+# Python ran before Tensor took part in numpy's protocols, and skips the function's operand
+# checks (filled when the protocols load, after the ops have installed the operators).
+REFLECTED: dict[Any, Any] = {}
+_REFLECTED_NAMES = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+                    np.true_divide: "__rtruediv__", np.power: "__rpow__",
+                    np.remainder: "__rmod__", np.matmul: "__rmatmul__"}
 
 
 def _load_protocols() -> Any:
@@ -403,6 +414,8 @@ def _load_protocols() -> Any:
     from .numpy import protocols
 
     PROTOCOLS = protocols
+    REFLECTED.update({ufunc: getattr(Tensor, name) for ufunc, name in _REFLECTED_NAMES.items()
+                      if hasattr(Tensor, name)})
     return protocols
 
 
