@@ -7,6 +7,8 @@ This file holds what is not an op: construction, conversion, comparison, in-plac
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +43,9 @@ class Tensor(Node):
     `Tensor(data, requires_grad=False, dtype=None)`: floating arrays keep their dtype (and share
     memory with the array given), other input becomes float64 unless `dtype=` says otherwise.
     A Tensor given as data is shared too, with its version counter: an in-place change through
-    either one is seen by backward.
+    either one is seen by backward. The new tensor is a leaf, outside the given one's graph (as
+    `t.detach()`): given a tensor that requires grad while the graph is recorded, `Tensor(t)` /
+    `am.tensor(t)` warns, as `torch.tensor(t)` does, since gradients will not reach `t`.
     """
 
     __slots__ = ("data", "_grad", "_requires_grad", "_retains_grad", "_origin", "name",
@@ -51,6 +55,8 @@ class Tensor(Node):
         version = UNCHANGED
         if isinstance(data, Tensor):
             source = data
+            if source._requires_grad and STATE.grad_enabled and type(self) is Tensor:
+                _warn_detached_copy(source, requires_grad)
             data = source.data
             if dtype is None or np.dtype(dtype) == data.dtype:
                 version = source._own_version()  # same memory: same version counter
@@ -147,6 +153,10 @@ class Tensor(Node):
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy's ufuncs on Tensors (`np.sin(t)`, `ndarray * t`) run autograd_mini's op."""
         if method == "__call__" and not kwargs:  # fast path for ufuncs already dispatched once
+            if len(inputs) == 2 and inputs[1] is self and type(inputs[0]) in PLAIN_OPERANDS:
+                reflected = REFLECTED.get(ufunc)  # `ndarray * t`: the operator Python would use
+                if reflected is not None:
+                    return reflected(self, inputs[0])
             fn = UFUNC_FUNCTIONS.get(ufunc)
             if fn is not None:
                 for value in inputs:
@@ -366,7 +376,13 @@ class Tensor(Node):
         return self
 
     def copy_(self, source: ArrayLike) -> Tensor:
-        """Overwrite the values in place with `source` (broadcast); bumps the version."""
+        """Overwrite the values in place with `source` (broadcast); bumps the version. When
+        `source` (or this non-leaf tensor) takes part in the graph, the copy is recorded, as
+        `x[...] = source` (PyTorch's copy_ is differentiable too): source's gradient is kept."""
+        if STATE.grad_enabled and not (self._prim is None and self._requires_grad) and (
+                self._requires_grad or isinstance(source, Tensor) and source._requires_grad):
+            self[...] = source  # recorded setitem (autograd_mini/ops/shape.py)
+            return self
         self._check_inplace("copy_")
         np.copyto(self.data, source.data if isinstance(source, Tensor) else source)
         self.bump_version()
@@ -380,6 +396,13 @@ PROTOCOLS: Any = None
 # `ndarray * t` then costs numpy's override check and one dict lookup more than `t * ndarray`.
 UFUNC_FUNCTIONS: dict[Any, Any] = {}
 PLAIN_OPERANDS = frozenset({Tensor, np.ndarray, float, int})  # never another library's override
+# ufunc -> the Tensor's reflected operator, for `ndarray <op> t`: t.__rmul__(ndarray) is what
+# Python ran before Tensor took part in numpy's protocols, and skips the function's operand
+# checks (filled when the protocols load, after the ops have installed the operators).
+REFLECTED: dict[Any, Any] = {}
+_REFLECTED_NAMES = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+                    np.true_divide: "__rtruediv__", np.power: "__rpow__",
+                    np.remainder: "__rmod__", np.matmul: "__rmatmul__"}
 
 
 def _load_protocols() -> Any:
@@ -387,6 +410,8 @@ def _load_protocols() -> Any:
     from .numpy import protocols
 
     PROTOCOLS = protocols
+    REFLECTED.update({ufunc: getattr(Tensor, name) for ufunc, name in _REFLECTED_NAMES.items()
+                      if hasattr(Tensor, name)})
     return protocols
 
 
@@ -399,6 +424,25 @@ class _ElementCount(int):
             "Tensor.size is numpy's element count (an int), not PyTorch's size(): use t.shape "
             "for the shape (t.shape[i] for one axis) and t.size for the number of elements"
         )
+
+
+def _warn_detached_copy(source: Tensor, requires_grad: bool) -> None:
+    """`am.tensor(t)` of a t that requires grad: PyTorch's warning, in this library's terms."""
+    leaf = "a new leaf that requires grad" if requires_grad else "a constant"
+    warnings.warn(
+        f"tensor(t): t (shape {source.shape}) requires grad, and tensor(t) makes {leaf} that "
+        "shares t's values but not its graph: no gradient will reach t through it. Write "
+        "t.detach() (or am.tensor(t.detach(), requires_grad=True) for a new leaf) to say so, "
+        "or use t itself (or an op on it, e.g. t * 1.0) to keep the graph.",
+        UserWarning, stacklevel=_user_stacklevel())
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside this file (the user's `am.tensor(t)` line)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:

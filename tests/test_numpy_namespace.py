@@ -272,3 +272,122 @@ def test_star_import_gives_numpy_names_only() -> None:
     assert wanted <= set(namespace)
     assert not {"dual", "resolve", "sys", "Any", "numpy"} & set(namespace)
     assert namespace["sum"](am.tensor([1.0, 2.0])).item() == 3.0
+
+
+# ---- names a numpy 2 user writes: array-API spellings, copies, index helpers -------------------
+@pytest.mark.parametrize(("name", "shift"), [("acos", 0.0), ("asin", 0.0), ("atan", 0.0),
+                                             ("acosh", 2.0), ("asinh", 0.0), ("atanh", 0.0)])
+def test_numpy_2_spellings_of_the_inverse_functions(name, shift) -> None:
+    # np.acos & co. (numpy ≥ 2) raised "not covered" while np.arccos worked
+    x0 = numpy.array([0.1, -0.4, 0.7]) + shift
+    f = lambda x: np.sum(getattr(np, name)(x) ** 2)  # noqa: E731
+    numpy.testing.assert_allclose(autograd_gradient(f, x0), central_differences(f, x0),
+                                  rtol=1e-6, atol=1e-8)
+    assert isinstance(getattr(numpy, name)(am.tensor(x0, requires_grad=True)), am.Tensor)
+
+
+def test_concat_permute_dims_and_atan2_are_numpys_array_api_names() -> None:
+    a = rng.normal(size=(2, 3))
+    def f(x):
+        both = np.concat([x, np.permute_dims(x, (1, 0)).reshape(2, 3)], axis=1)  # (2, 6)
+        return np.sum(both * np.atan2(both, 1.5 + both ** 2))
+    numpy.testing.assert_allclose(autograd_gradient(f, a), central_differences(f, a),
+                                  rtol=1e-6, atol=1e-8)
+    t = am.tensor(a, requires_grad=True)
+    numpy.testing.assert_array_equal(np.permute_dims(t, axes=(1, 0)).detach().data, a.T)
+    assert numpy.concat([t, t]).requires_grad  # real numpy's concat keeps the graph too
+
+
+def test_copy_of_a_tensor_is_a_new_array_with_the_gradient_passing_through() -> None:
+    # np.copy(t) raised "not covered" (real numpy: "numpy.copy was called on ... Tensor")
+    x0 = numpy.array([-0.0, 1.5, -2.0])
+    t = am.tensor(x0, requires_grad=True)
+    for c in (np.copy(t), numpy.copy(t)):
+        assert c.requires_grad and not numpy.shares_memory(c.data, t.data)
+        assert numpy.signbit(c.data[0])  # −0.0 kept
+    f = lambda x: np.sum(np.copy(x) ** 3)  # noqa: E731
+    numpy.testing.assert_allclose(autograd_gradient(f, x0), 3 * x0 ** 2)
+    assert type(np.copy([1.0, 2.0])) is numpy.ndarray
+    assert np.asanyarray(t) is t and np.ascontiguousarray(t) is t
+    assert np.ascontiguousarray(numpy.ones((2, 3)).T).flags.c_contiguous
+
+
+def test_index_helpers_and_isin_are_numpys() -> None:
+    assert np.mgrid[0:2, 0:3].shape == (2, 2, 3)
+    assert len(np.ogrid[0:2, 0:3]) == 2
+    assert np.s_[1:3] == slice(1, 3) and np.index_exp[1] == (1,)
+    rows, cols = np.ix_([0, 1], [2])
+    t = am.tensor(numpy.arange(6.0).reshape(2, 3), requires_grad=True)
+    numpy.testing.assert_array_equal(t[rows, cols].detach().data, [[2.0], [5.0]])
+    assert np.isin(t, [1.0, 4.0]).data.tolist() == [[False, True, False], [False, True, False]]
+
+
+# ---- a physicist's snippets, unchanged numpy, checked against central differences --------------
+def harmonic_chain_energy(q, k=1.3):
+    """A periodic chain of springs with a quartic on-site term."""
+    return 0.5 * k * np.sum((np.roll(q, -1) - q) ** 2) + 0.1 * np.sum(q ** 4)
+
+
+def damped_gaussian_integral(a):
+    x = np.linspace(0.0, 2.0, 41)
+    return np.trapezoid(np.exp(-a[0] * x ** 2) * np.cos(a[1] * x), x)
+
+
+def gaussian_log_likelihood(p):
+    data = numpy.linspace(-1.0, 2.0, 9)
+    mu, s = p[0], np.exp(p[1])
+    return np.sum(-0.5 * ((data - mu) / s) ** 2 - np.log(s * np.sqrt(2 * np.pi)))
+
+
+def batched_quadratic_forms(x):
+    m = numpy.arange(9.0).reshape(3, 3) / 9.0
+    stack = np.reshape(x, (2, 3, 3))
+    return np.sum(np.einsum("...ij,jk,...ik->...", stack, m, stack)) + np.sum(
+        np.einsum("...ii", stack))
+
+
+def small_linear_system(p):
+    a = np.array([[2.0 + p[0], 1.0], [1.0, 3.0 + p[1]]])
+    b = np.array([1.0, p[0] * p[1]])
+    x = np.linalg.solve(a, b)
+    return np.dot(x, x)
+
+
+def laplacian_residual(u):
+    grid = u.reshape(4, 4)
+    lap = (np.roll(grid, 1, axis=0) + np.roll(grid, -1, axis=0) + np.roll(grid, 1, axis=1)
+           + np.roll(grid, -1, axis=1) - 4 * grid)
+    return np.mean(lap ** 2)
+
+
+def coulomb_energy(r):
+    positions = r.reshape(4, 3)
+    d = positions[:, None, :] - positions[None, :, :]
+    dist = np.sqrt(np.sum(d ** 2, axis=-1) + np.eye(4))
+    return np.sum(1.0 / dist[np.triu_indices(4, 1)])
+
+
+def ground_state_energy(p):
+    h = np.diag(np.array([0.0, 1.0, 2.0])) + p[0] * (np.eye(3, k=1) + np.eye(3, k=-1))
+    return np.linalg.eigvalsh(h)[0]
+
+
+SNIPPETS = {
+    "harmonic chain (roll)": (harmonic_chain_energy, rng.normal(size=6)),
+    "integral (trapezoid)": (damped_gaussian_integral, numpy.array([0.8, 1.5])),
+    "Gaussian likelihood": (gaussian_log_likelihood, numpy.array([0.3, -0.2])),
+    "einsum with ellipsis": (batched_quadratic_forms, rng.normal(size=18)),
+    "linalg.solve": (small_linear_system, numpy.array([0.4, -0.3])),
+    "2-d Laplacian (roll)": (laplacian_residual, rng.normal(size=16)),
+    "Coulomb (triu_indices)": (coulomb_energy, 2.0 * rng.normal(size=12)),
+    "ground state (eigvalsh)": (ground_state_energy, numpy.array([0.3])),
+}
+
+
+@pytest.mark.parametrize("name", list(SNIPPETS))
+def test_physics_snippets_match_central_differences(name) -> None:
+    f, x0 = SNIPPETS[name]
+    numpy.testing.assert_allclose(autograd_gradient(f, x0), central_differences(f, x0),
+                                  rtol=1e-6, atol=1e-8)
+    assert am.gradgradcheck(f, [am.tensor(x0, requires_grad=True)]).ok
+    numpy.testing.assert_allclose(f(am.tensor(x0)).item(), f(x0), rtol=1e-12)  # numpy's value

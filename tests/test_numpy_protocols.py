@@ -34,6 +34,12 @@ def leaf(values=(0.5, -1.0, 2.0)) -> am.Tensor:
     (lambda t: np.maximum(t, 0.0), lambda x: (x > 0).astype(float)),
     (lambda t: np.add.reduce(t), lambda x: np.ones_like(x)),
     (lambda t: np.matmul(np.eye(3), t), lambda x: np.ones_like(x)),
+    (lambda t: np.dot(t, np.arange(6.0).reshape(3, 2)), lambda x: np.array([1.0, 5.0, 9.0])),
+    (lambda t: np.hstack([t, np.ones(2), t ** 2]), lambda x: 1 + 2 * x),
+    (lambda t: np.vstack([t, t]), lambda x: np.full_like(x, 2.0)),
+    (lambda t: np.einsum("i,i->", t, t), lambda x: 2 * x),
+    (lambda t: np.linalg.norm(t), lambda x: x / np.linalg.norm(x)),
+    (lambda t: np.trapezoid(t ** 2), lambda x: np.array([1.0, 2.0, 1.0]) * x),
 ])
 def test_numpy_calls_dispatch_and_keep_the_graph(call, derivative) -> None:
     t = leaf()

@@ -66,3 +66,47 @@ def test_quantile_refuses_a_q_that_requires_grad():
                                         r"q\.detach\(\)"):
         am.quantile(x, q)
     np.testing.assert_allclose(am.quantile(x, q.detach()).data, np.quantile(np.arange(5.0), 0.3))
+
+
+# ---- tensor(t) and copy_(t): the library's own ways from a graph to plain values ---------------
+@pytest.mark.hardening("engine/regressions")
+@pytest.mark.parametrize("make", [am.tensor, am.Tensor,
+                                  lambda t: am.tensor(t, requires_grad=True)],
+                         ids=["tensor", "Tensor", "tensor requires_grad"])
+def test_tensor_of_a_tensor_that_requires_grad_warns_as_torch_does(make):
+    # PyTorch's torch.tensor(t) warns "use sourceTensor.clone().detach()"; here it shared t's
+    # values without a word, and gradients silently stopped at the new leaf
+    t = _t()
+    with pytest.warns(UserWarning, match=r"tensor\(t\): t \(shape \(4,\)\) requires grad.*"
+                                         r"no gradient will reach t.*t\.detach\(\)") as caught:
+        out = make(t)
+    assert caught[0].filename == __file__  # points at the user's line, not the library's
+    assert not out.requires_grad or out.is_leaf
+    np.testing.assert_array_equal(out.data, t.data)
+
+
+def test_tensor_of_a_tensor_without_a_graph_stays_silent(recwarn):
+    t = _t()
+    am.tensor(t.detach())
+    am.tensor(am.tensor([1.0, 2.0]))
+    with am.no_grad():
+        am.tensor(t)
+    from nn import Parameter  # a Parameter made from a tensor is a new leaf by intent
+    assert Parameter(t).requires_grad
+    assert [w for w in recwarn if issubclass(w.category, UserWarning)] == []
+
+
+@pytest.mark.hardening("engine/regressions")
+def test_copy_from_a_tensor_that_requires_grad_is_recorded():
+    # copy_ wrote c's values into a plain tensor and dropped c's gradient without an error
+    c = am.tensor(2.5, requires_grad=True)
+    y = am.tensor(np.zeros(3)).copy_(c * 2.0)
+    assert y.requires_grad
+    (y * np.arange(3.0)).sum().backward()
+    assert c.grad.item() == pytest.approx(6.0)  # d/dc Σ 2c·i = 2·(0 + 1 + 2)
+    leaf = am.tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(am.AutogradError, match=r"copy_: in-place change of a tensor that "
+                                               r"requires grad"):
+        leaf.copy_(c)
+    plain = am.tensor(np.zeros(2))
+    assert plain.copy_(am.tensor([1.0, 2.0])) is plain and not plain.requires_grad

@@ -185,12 +185,32 @@ def test_cholesky_upper_and_symmetric_gradient_like_torch():
 
 
 def test_eigh_reads_the_lower_or_upper_triangle_like_numpy():
-    a = RNG.standard_normal((3, 3))  # not symmetric: each UPLO reads its own triangle
+    # not symmetric: each UPLO reads its own triangle, and LAPACK's eigenvector signs depend
+    # on which one it was handed (UPLO='U' used to run on the lower triangle of Aᵀ: same
+    # values, other signs)
+    a = RNG.standard_normal((2, 5, 5))
     for uplo in ("L", "U"):
-        w, v = am.eigh(a, UPLO=uplo)
-        expected_w, expected_v = np.linalg.eigh(a, UPLO=uplo)
-        np.testing.assert_allclose(w.data, expected_w, rtol=1e-12)
-        np.testing.assert_allclose(np.abs(v.data), np.abs(expected_v), rtol=1e-10)
+        for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-5)):
+            w, v = am.eigh(a.astype(dtype), UPLO=uplo)
+            expected_w, expected_v = np.linalg.eigh(a.astype(dtype), UPLO=uplo)
+            assert v.dtype == dtype
+            np.testing.assert_allclose(w.data, expected_w, rtol=tol, atol=tol)
+            np.testing.assert_allclose(v.data, expected_v, rtol=tol, atol=tol)
+        np.testing.assert_allclose(am.eigvalsh(a, uplo).data, np.linalg.eigvalsh(a, uplo),
+                                   rtol=1e-12)
+
+
+def test_eigh_upper_has_the_lower_triangles_derivatives_on_a_symmetric_input():
+    a = am.tensor(RNG.standard_normal((4, 4)), requires_grad=True)
+
+    def use(x, uplo):  # sign-invariant in V
+        w, v = am.eigh((x + x.T) * 0.5, UPLO=uplo)
+        return (w ** 2).sum() + ((v * np.arange(1.0, 5.0)) @ v.T).sum()
+
+    grads = [am.grad(use(a, uplo), a)[0].data for uplo in ("L", "U")]
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-9, atol=1e-12)
+    assert am.gradcheck(lambda x: use(x, "U"), [a]).ok
+    assert am.gradgradcheck(lambda x: use(x, "U"), [a]).ok
 
 
 def test_repeated_eigenvalues_and_singular_values_keep_finite_value_gradients():
@@ -227,6 +247,21 @@ def test_qr_modes():
     assert q.shape == (4, 4) and r.shape == (4, 2)
     with pytest.raises(ValueError, match="qr: unknown mode 'full'"):
         am.qr(x, mode="full")
+
+
+@pytest.mark.hardening("engine/bad-parameters")
+@pytest.mark.parametrize("rcond", [np.array([1e-3]), am.tensor(1e-3), "warn", np.nan],
+                         ids=["array", "tensor", "str", "nan"])
+def test_lstsq_rcond_that_is_not_a_number_names_the_op_and_the_expected_type(rcond):
+    # an array gave "only 0-dimensional arrays can be converted to Python scalars", a str
+    # "'<' not supported between instances of 'str' and 'int'", neither naming lstsq
+    a = am.tensor(RNG.standard_normal((4, 2)))
+    with pytest.raises((TypeError, ValueError), match=r"lstsq: rcond .* (must be a real number|"
+                                                      r"is NaN; expected a real number)"):
+        am.lstsq(a, np.ones(4), rcond=rcond)
+    for number in (1e-3, np.float32(1e-3), np.array(1e-3), None, -1):  # numpy's spellings
+        np.testing.assert_allclose(am.lstsq(a, np.ones(4), rcond=number)[0].data,
+                                   np.linalg.lstsq(a.data, np.ones(4), rcond=number)[0])
 
 
 def test_lstsq_returns_numpys_four_results():

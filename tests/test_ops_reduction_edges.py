@@ -223,6 +223,24 @@ def test_norm_bad_arguments_name_the_option(args, message):
         am.norm(*args)
 
 
+
+@pytest.mark.hardening("engine/bad-parameters")
+@pytest.mark.parametrize("ord_", [am.tensor(2.0), np.array([1, 2]), [1, 2]],
+                         ids=["tensor", "array", "list"])
+def test_norm_ord_that_is_not_one_number_names_the_op_and_the_expected_type(ord_):
+    # used to end in "comparison ==: cannot compare a tensor with str 'fro'" or numpy's
+    # "truth value of an array ... is ambiguous", naming neither norm nor ord
+    x = am.tensor(np.ones((2, 2)), requires_grad=True)
+    for axis in (None, 0):
+        with pytest.raises(TypeError, match=r"norm: ord must be one number or a name, got .*"
+                                            r"expected None, a number \(1, 2, inf, ...\), "
+                                            r"'fro' or 'nuc'"):
+            am.norm(x, ord_, axis)
+    with pytest.raises(ValueError, match=r"norm: invalid ord='x'; expected None, a number"):
+        am.norm(x, "x", 0)
+    for number in (np.float32(2), np.array(2.0)):  # as numpy: a 0-d array is read as a number
+        np.testing.assert_allclose(am.norm(x, number).data, np.linalg.norm(x.data, number))
+
 # ---- argmax, argmin, argsort -------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 def test_arg_extrema_are_integer_tensors_without_a_graph(name):

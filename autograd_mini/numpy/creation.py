@@ -156,6 +156,26 @@ def asarray(a: Any, dtype: Any = None, **kwargs: Any) -> Any:
     return numpy.asarray(a, dtype=dtype, **kwargs)
 
 
+def asanyarray(a: Any, dtype: Any = None, **kwargs: Any) -> Any:
+    """numpy.asanyarray: asarray's rule (a Tensor stays the same Tensor)."""
+    return asarray(a, dtype=dtype, **kwargs)
+
+
+def ascontiguousarray(a: Any, dtype: Any = None, **kwargs: Any) -> Any:
+    """numpy.ascontiguousarray; a Tensor stays a Tensor (its layout is numpy's business)."""
+    if isinstance(a, Tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
+        return asarray(a, dtype=dtype, **kwargs)
+    return numpy.ascontiguousarray(a, dtype=dtype, **kwargs)
+
+
+def copy(a: Any, order: str = "K", subok: bool = False) -> Any:
+    """numpy.copy; of a Tensor, a new array recorded as `a * 1` (the gradient passes through
+    unchanged, −0.0 and NaN are kept), so changing the copy in place never touches `a`."""
+    if isinstance(a, Tensor):
+        return a * numpy.ones((), dtype=a.dtype)
+    return numpy.copy(a, order=order, subok=subok)
+
+
 def meshgrid(*xi: Any, indexing: str = "xy", **kwargs: Any) -> Any:
     """numpy.meshgrid; with Tensor inputs the grids are differentiable broadcasts of them."""
     if not any(isinstance(x, Tensor) for x in xi):
@@ -182,6 +202,7 @@ def meshgrid(*xi: Any, indexing: str = "xy", **kwargs: Any) -> Any:
 CREATION = {
     f.__name__: f for f in (
         zeros, ones, empty, full, arange, linspace, logspace, geomspace, eye, identity, tri,
-        zeros_like, ones_like, empty_like, full_like, array, asarray, meshgrid,
+        zeros_like, ones_like, empty_like, full_like, array, asarray, asanyarray,
+        ascontiguousarray, copy, meshgrid,
     )
 }

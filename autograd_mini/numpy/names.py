@@ -25,6 +25,10 @@ ALIASES: dict[str, str] = {
     "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "power": "pow", "negative": "neg", "absolute": "abs", "amax": "max", "amin": "min",
     "degrees": "rad2deg", "radians": "deg2rad",
+    # numpy 2's array-API spellings of the same functions
+    "acos": "arccos", "asin": "arcsin", "atan": "arctan", "atan2": "arctan2",
+    "acosh": "arccosh", "asinh": "arcsinh", "atanh": "arctanh", "concat": "concatenate",
+    "permute_dims": "transpose",
 }
 
 # numpy's keyword names where autograd_mini's differ (`np.clip(x, a_min=0, a_max=1)`).
@@ -35,12 +39,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
 
 # numpy keywords that autograd_mini's function takes as trailing positional arguments
 # (`np.transpose(x, axes=(1, 0))`).
-POSITIONAL_KEYWORDS: dict[str, tuple[str, ...]] = {"transpose": ("axes",)}
+POSITIONAL_KEYWORDS: dict[str, tuple[str, ...]] = {"transpose": ("axes",),
+                                                   "permute_dims": ("axes",)}
 
 # Functions whose arguments are sequences of arrays. Every other function reads a list or tuple
 # holding Tensors as one array (`np.mean([x, x + 2])`), so it is stacked first, as numpy would.
 SEQUENCE_ARGUMENTS: frozenset[str] = frozenset({
-    "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "block",
+    "concatenate", "concat", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack",
+    "block",
     "broadcast_arrays", "einsum", "meshgrid", "select",
 })
 
@@ -54,7 +60,7 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset({
     "logical_and", "logical_or", "logical_not", "logical_xor", "any", "all",
     "argmax", "argmin", "argsort", "argpartition", "argwhere", "nonzero", "flatnonzero",
     "count_nonzero", "searchsorted", "digitize", "bincount", "unique", "histogram",
-    "histogram_bin_edges",
+    "histogram_bin_edges", "isin",
 })
 
 # numpy utilities that take no differentiable values: numpy's own objects, unchanged.
@@ -64,6 +70,7 @@ UTILITIES: frozenset[str] = frozenset({
     "broadcast_shapes", "ndindex", "unravel_index", "ravel_multi_index", "indices",
     "tril_indices", "triu_indices", "diag_indices", "can_cast", "promote_types", "issubdtype",
     "finfo", "iinfo", "dtype", "ndarray", "may_share_memory", "shares_memory",
+    "mgrid", "ogrid", "s_", "index_exp", "ix_",
 })
 
 

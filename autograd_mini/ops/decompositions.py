@@ -23,7 +23,7 @@ from ..forward import forward_active
 from ..grad_mode import STATE
 from ..registry import TENSOR_FUNCTIONS
 from ..tensor import Tensor
-from .args import as_tensor, floating, tensor_pair
+from .args import as_tensor, floating, real, tensor_pair
 from .expose import composite, defop, parsed
 
 
@@ -321,12 +321,12 @@ def _apply_parsed(prim: Any, parsed_args: tuple) -> Tensor:
 
 
 # ---- eigh -------------------------------------------------------------------------------------
-def _eigh_forward(a: np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eigh(a)
+def _eigh_forward(a: np.ndarray, uplo: str = "L") -> np.ndarray:
+    w, v = np.linalg.eigh(a, UPLO=uplo)  # LAPACK on the triangle numpy reads: numpy's signs
     return np.concatenate([w[..., None, :], v], axis=-2)  # (..., n + 1, n): [w; V]
 
 
-def _eigh_vjp(g, out, inputs, needs, xp):
+def _eigh_vjp(g, out, inputs, needs, xp, uplo="L"):
     # ∂/∂A = V (diag(g_w) + skew(Vᵀ g_V) / (w_j − w_i)) Vᵀ   (PyTorch's formula, real case)
     w, vectors = out[..., 0, :], out[..., 1:, :]
     g_w, g_v = g[..., 0, :], g[..., 1:, :]
@@ -337,7 +337,7 @@ def _eigh_vjp(g, out, inputs, needs, xp):
     return (vectors @ inner @ _mT(vectors),)
 
 
-def _eigh_jvp(t, out, inputs, xp):
+def _eigh_jvp(t, out, inputs, xp, uplo="L"):
     w, vectors = out[..., 0, :], out[..., 1:, :]
     rotated = _mT(vectors) @ _sym(t[0]) @ vectors  # Vᵀ dA V
     dw = _diagonal(rotated, xp)
@@ -349,7 +349,8 @@ EIGH = defop(
     "eigh", _eigh_forward, _eigh_vjp, jvp=_eigh_jvp,
     math="eigh(A) = (w, V), A = V diag(w) Vᵀ;  ∂/∂A = V (diag(g_w) + skew(Vᵀg_V)/(w_j − w_i)) "
          "Vᵀ  (finite only for distinct eigenvalues)",
-    expose=[parsed("eigh_packed", lambda a: ((_square(a, "eigh"),), {}), internal=True)],
+    expose=[parsed("eigh_packed", lambda a, uplo="L": ((_square(a, "eigh"),), {"uplo": uplo}),
+                   internal=True)],
 )
 
 
@@ -364,9 +365,9 @@ def _eigh(a: Any, uplo: str, op: str) -> EighResult:
     t = _square(a, op)
     if uplo not in ("L", "U"):
         raise ValueError(f"{op}: UPLO must be 'L' or 'U', got {uplo!r}")
-    if uplo == "U":
-        t = _mT(t)  # the upper triangle of A is the lower triangle of Aᵀ
-    packed = _apply_parsed(EIGH, ((t,), {}))
+    # The derivatives treat A as symmetric (PyTorch's rule) whichever triangle is read; the
+    # forward reads UPLO's triangle itself, so the eigenvectors' signs are numpy's too.
+    packed = _apply_parsed(EIGH, ((t,), {"uplo": uplo}))
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
@@ -610,7 +611,11 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     if ta.dtype != dtype:  # numpy solves in the common dtype (float32 a, float64 b: float64)
         ta = ta.astype(dtype)
     eps = float(np.finfo(dtype).eps)
-    cutoff = eps * max(m, n) if rcond is None else (eps if rcond < 0 else float(rcond))
+    if isinstance(rcond, np.ndarray) and rcond.ndim == 0:  # numpy reads it as its number
+        rcond = rcond[()]
+    if rcond is not None:
+        rcond = real(rcond, "lstsq", "rcond (the relative cutoff for small singular values)")
+    cutoff = eps * max(m, n) if rcond is None else (eps if rcond < 0 else rcond)
     _finite_or_raise(ta.data, "lstsq")
     _finite_or_raise(tb.data, "lstsq")
     _, _, rank, s = np.linalg.lstsq(ta.data.astype(dtype), tb.data.astype(dtype), rcond=cutoff)

@@ -111,12 +111,26 @@ def _matrix_norm(t: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002
                      "'nuc', 1, -1, 2, -2, inf or -inf")
 
 
+_ORD_NAMES = ("fro", "nuc")
+
+
 def norm(x: Any, ord: Any = None, axis: Axis = None,  # noqa: A002  (numpy's name)
          keepdims: bool = False) -> Tensor:
     """numpy.linalg.norm: vector norms over one axis, matrix norms over two; with axis=None,
     the 2-norm of all elements (ord=None) or the norm of a 1-d or 2-d tensor (ord given)."""
     t = floating(as_tensor(x, op="norm"))
     keepdims = bool(keepdims)
+    if isinstance(ord, np.ndarray) and ord.ndim == 0:  # numpy reads a 0-d array as its number
+        ord = ord[()]  # noqa: A001
+    if ord is not None and not (isinstance(ord, str) and ord in _ORD_NAMES):  # never an array
+        expected = "expected None, a number (1, 2, inf, ...), 'fro' or 'nuc'"
+        if isinstance(ord, str):
+            raise ValueError(f"norm: invalid ord={ord!r}; {expected}")
+        try:
+            real(ord, "norm", "ord")
+        except TypeError:
+            raise TypeError(f"norm: ord must be one number or a name, got {ord!r} "
+                            f"({type(ord).__name__}); {expected}") from None
     if axis is None:
         if ord is None:
             return _vector_norm(t, None, None, keepdims)
