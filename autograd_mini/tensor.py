@@ -60,8 +60,8 @@ class Tensor(Node):
         self._prim = None
         self._version = version
         self._retains_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad is not False:  # requires_grad_ refuses non-bools ("no" was truthy)
+            self.requires_grad_(requires_grad)
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -106,7 +106,11 @@ class Tensor(Node):
             self._grad = None
             return
         if not isinstance(value, Tensor):
-            value = Tensor._make(np.asarray(value, dtype=self.data.dtype), False)
+            array = np.asarray(value)
+            if array.dtype.kind not in "biuf":  # "1" was parsed as 1.0, 1j lost its 1j
+                raise TypeError(f"grad: assigned a gradient of dtype {array.dtype} "
+                                f"({type(value).__name__}); expected real numbers")
+            value = Tensor._make(array.astype(self.data.dtype, copy=False), False)
         if value.shape != self.data.shape:
             raise ShapeError(f"grad: assigned a gradient of shape {value.shape} to a tensor of "
                              f"shape {self.data.shape}; they must match")
@@ -370,7 +374,12 @@ class Tensor(Node):
         return self
 
     def copy_(self, source: ArrayLike) -> Tensor:
-        """Overwrite the values in place with `source` (broadcast); bumps the version."""
+        """Overwrite the values in place with `source` (broadcast); bumps the version. A source
+        that requires grad is recorded, as `x[...] = source` (PyTorch's rule), so its gradient
+        is not dropped."""
+        if isinstance(source, Tensor) and source._requires_grad and STATE.grad_enabled:
+            self[...] = source
+            return self
         self._check_inplace("copy_")
         np.copyto(self.data, source.data if isinstance(source, Tensor) else source)
         self.bump_version()

@@ -218,7 +218,14 @@ def _check_members(archive: zipfile.ZipFile, target: str, file_size: int) -> Non
     what lets `_read_member` refuse a lying array header before numpy allocates its array (a
     compressed member could expand a few bytes into gigabytes).
     """
+    seen: set[str] = set()
     for info in archive.infolist():
+        if info.filename in seen:
+            # zip readers disagree on which of two same-named members counts (Python's takes
+            # the last, others the first): the file could mean two different checkpoints.
+            raise SerializationError(f"{target}: member {info.filename!r} appears more than "
+                                     "once (checkpoints written by nn.save never do)")
+        seen.add(info.filename)
         if info.compress_type != zipfile.ZIP_STORED:
             raise SerializationError(f"{target}: member {info.filename!r} is compressed (zip "
                                      f"method {info.compress_type}); checkpoints are stored "

@@ -576,6 +576,21 @@ def test_load_refuses_a_header_that_references_one_member_many_times(tmp_path, m
         nn.load(path)
 
 
+@pytest.mark.hardening("files/member-reused")
+def test_load_refuses_two_members_of_the_same_name(tmp_path):
+    # Python's zipfile reads the last of two same-named members, other readers the first: the
+    # file loaded as [7, 7, 7, 7] here and could load as [0, 1, 2, 3] elsewhere.
+    path = tmp_path / "twice.npz"
+    path.write_bytes(_archive_with_tree({"type": "array", "member": "w"}, {"w": np.arange(4.0)}))
+    raw = io.BytesIO()
+    np.lib.format.write_array(raw, np.full(4, 7.0))
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("w.npy", raw.getvalue())
+    with pytest.raises(nn.SerializationError, match="member 'w.npy' appears more than once"):
+        nn.load(path)
+
+
 # ---- only regular files are read ---------------------------------------------------------------
 @pytest.mark.hardening("files/fifo")
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
