@@ -208,6 +208,9 @@ def load(path: str | os.PathLike[str]) -> Any:
             KeyError, OSError, NotImplementedError, RuntimeError) as exc:
         if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
             raise
+        if isinstance(exc, OSError) and exc.filename is not None:  # the path, not the bytes
+            raise SerializationError(f"{target}: cannot open the checkpoint ({exc.strerror})"
+                                     ) from exc
         raise SerializationError(f"{target}: corrupted or truncated checkpoint ({exc})") from exc
 
 

@@ -591,6 +591,23 @@ def test_load_refuses_two_members_of_the_same_name(tmp_path):
         nn.load(path)
 
 
+@pytest.mark.hardening("files/device-files")
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX paths")
+def test_load_says_a_path_it_cannot_open_is_not_a_damaged_checkpoint(tmp_path):
+    # A symlink loop or a socket was reported as "corrupted or truncated checkpoint".
+    import socket
+
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    with pytest.raises(nn.SerializationError, match=r"cannot open the checkpoint \(Too many "
+                                                    r"levels of symbolic links\)"):
+        nn.load(loop)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.npz"))
+        with pytest.raises(nn.SerializationError, match="is a socket, not a regular file"):
+            nn.load(tmp_path / "s.npz")
+
+
 # ---- only regular files are read ---------------------------------------------------------------
 @pytest.mark.hardening("files/fifo")
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
