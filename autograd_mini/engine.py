@@ -95,7 +95,10 @@ def _aliased_version(base: np.ndarray, parents: tuple) -> list[int]:
     for parent in parents:
         data = parent.data
         if data is base or data.base is base:
-            return parent._own_version()
+            version = parent._own_version()
+            if len(version) == 1:  # marked as shared with a view (Node._is_view_of_a_live_tensor)
+                version.append(1)
+            return version
     return UNCHANGED
 
 

@@ -5,6 +5,7 @@ Every check runs in float64 on copies of the inputs, so float32 models can be ch
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,7 +159,9 @@ def _compare(analytical, numerical, atol, rtol, mode, labels) -> GradcheckResult
             mismatches.append((float(diff[out_k, elem]), Mismatch(
                 input_index, where, int(out_k) if shape is not None else "u·f",
                 float(a[out_k, elem]), float(n[out_k, elem]))))
-    mismatches.sort(key=lambda pair: -pair[0])
+    # NaN first: a NaN key leaves list.sort's order undefined, and a NaN entry could drop
+    # out of the five shown behind finite ones (the check failed, but not saying where).
+    mismatches.sort(key=lambda pair: -math.inf if math.isnan(pair[0]) else -pair[0])
     worst = [m for _, m in mismatches[:5]]
     return GradcheckResult(not mismatches, mode, max_abs, max_rel, worst)
 

@@ -12,6 +12,7 @@ below (an in-place update moves a node with `_take_node`).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
@@ -32,9 +33,10 @@ CLOCK = Clock()
 
 # The version counter of a tensor nobody has changed in place and nothing aliases: shared by
 # all such tensors and never written, so a fresh tensor costs no allocation. A tensor gets a
-# counter of its own (a one-element list, shared by every tensor viewing the same memory) the
-# first time it is changed in place or aliased — PyTorch's rule: views share their base's
-# version counter, so a change through any alias is caught.
+# counter of its own (a one-element list, shared by every tensor viewing the same memory; a
+# second element marks that a view op shares it) the first time it is changed in place or
+# aliased — PyTorch's rule: views share their base's version counter, so a change through any
+# alias is caught.
 UNCHANGED: list[int] = [0]
 
 
@@ -104,6 +106,21 @@ class Node:
         if self._version is UNCHANGED:
             self._version = [0]
         return self._version
+
+    def _is_view_of_a_live_tensor(self) -> bool:
+        """True when this tensor is a view of another tensor's memory that is still alive (a
+        view op marked the counter they share with a second element, engine._aliased_version,
+        and another tensor holds it).
+
+        A recorded write into the view (`v[i] = y`, `v += y` joining the graph) moves only the
+        view into the graph: the base would keep the new values as a constant, and y's
+        gradient through it would be silently lost (PyTorch rebases the base; this engine
+        refuses)."""
+        version = self._version
+        if len(version) == 1 or self.data.base is None:  # type: ignore[attr-defined]
+            return False
+        # The references: this tensor's slot, the local name, getrefcount's argument.
+        return sys.getrefcount(version) > 3
 
     def bump_version(self) -> None:
         """Record an in-place change of this tensor's values (every alias of its memory sees

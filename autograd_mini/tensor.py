@@ -66,8 +66,8 @@ class Tensor(Node):
         self._prim = None
         self._version = version
         self._retains_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad is not False:  # requires_grad_ refuses non-bools ("no" was truthy)
+            self.requires_grad_(requires_grad)
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -112,7 +112,11 @@ class Tensor(Node):
             self._grad = None
             return
         if not isinstance(value, Tensor):
-            value = Tensor._make(np.asarray(value, dtype=self.data.dtype), False)
+            array = np.asarray(value)
+            if array.dtype.kind not in "biuf":  # "1" was parsed as 1.0, 1j lost its 1j
+                raise TypeError(f"grad: assigned a gradient of dtype {array.dtype} "
+                                f"({type(value).__name__}); expected real numbers")
+            value = Tensor._make(array.astype(self.data.dtype, copy=False), False)
         if value.shape != self.data.shape:
             raise ShapeError(f"grad: assigned a gradient of shape {value.shape} to a tensor of "
                              f"shape {self.data.shape}; they must match")
@@ -334,6 +338,10 @@ class Tensor(Node):
         autograd rebinds the name), so the sum keeps every term's gradient."""
         if not self.data.flags.writeable:
             self._check_inplace(what)
+        if self._is_view_of_a_live_tensor():
+            from .ops.shape import _VIEW_WRITE  # the ops import this module
+
+            raise AutogradError(_VIEW_WRITE.format(what=f"x {what} y"))
         other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
         shape = np.broadcast_shapes(self.shape, other_data.shape)
         dtype = np.result_type(self.data, other_data)
@@ -379,7 +387,7 @@ class Tensor(Node):
         """Overwrite the values in place with `source` (broadcast); bumps the version. When
         `source` (or this non-leaf tensor) takes part in the graph, the copy is recorded, as
         `x[...] = source` (PyTorch's copy_ is differentiable too): source's gradient is kept."""
-        if STATE.grad_enabled and not (self._prim is None and self._requires_grad) and (
+        if STATE.grad_enabled and not (self.is_leaf and self._requires_grad) and (
                 self._requires_grad or isinstance(source, Tensor) and source._requires_grad):
             self[...] = source  # recorded setitem (autograd_mini/ops/shape.py)
             return self

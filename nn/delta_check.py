@@ -27,6 +27,11 @@ __all__ = ["DeltaCheckReport", "delta_check"]
 _CHECKED = [name for name in ACTIVATIONS if name in delta.ACTIVATIONS]
 
 
+def _largest(values: list[float]) -> float:
+    """max(values, default=0.0), where a NaN counts as the largest."""
+    return float(np.max(values)) if values else 0.0
+
+
 @dataclass
 class DeltaCheckReport:
     """Per-layer differences between autograd and the delta equations (∂C/∂W, ∂C/∂b, δ),
@@ -45,14 +50,14 @@ class DeltaCheckReport:
 
     @property
     def max_abs(self) -> float:
-        """Largest absolute difference over every layer and quantity."""
-        return max(self._abs, default=0.0)
+        """Largest absolute difference over every layer and quantity (NaN if any is NaN:
+        Python's max keeps 0.0 over a later NaN, which read as a perfect match)."""
+        return _largest(self._abs)
 
     @property
     def max_rel(self) -> float:
         """Largest relative difference over every layer and quantity."""
-        return max((a / s if s > 0 else 0.0 for a, s in zip(self._abs, self._scale)),
-                   default=0.0)
+        return _largest([a / s if s > 0 else a * 0.0 for a, s in zip(self._abs, self._scale)])
 
     def ok(self, tol: float = 1e-8) -> bool:
         """True when every difference is within `tol`, scaled by the value's magnitude when

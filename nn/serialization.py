@@ -208,6 +208,9 @@ def load(path: str | os.PathLike[str]) -> Any:
             KeyError, OSError, NotImplementedError, RuntimeError) as exc:
         if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
             raise
+        if isinstance(exc, OSError) and exc.filename is not None:  # the path, not the bytes
+            raise SerializationError(f"{target}: cannot open the checkpoint ({exc.strerror})"
+                                     ) from exc
         raise SerializationError(f"{target}: corrupted or truncated checkpoint ({exc})") from exc
 
 
@@ -218,7 +221,14 @@ def _check_members(archive: zipfile.ZipFile, target: str, file_size: int) -> Non
     what lets `_read_member` refuse a lying array header before numpy allocates its array (a
     compressed member could expand a few bytes into gigabytes).
     """
+    seen: set[str] = set()
     for info in archive.infolist():
+        if info.filename in seen:
+            # zip readers disagree on which of two same-named members counts (Python's takes
+            # the last, others the first): the file could mean two different checkpoints.
+            raise SerializationError(f"{target}: member {info.filename!r} appears more than "
+                                     "once (checkpoints written by nn.save never do)")
+        seen.add(info.filename)
         if info.compress_type != zipfile.ZIP_STORED:
             raise SerializationError(f"{target}: member {info.filename!r} is compressed (zip "
                                      f"method {info.compress_type}); checkpoints are stored "

@@ -231,6 +231,8 @@ BAD_FLAGS = {
     "train --hidden 1.5": "argument --hidden: expected comma-separated layer widths",
     "train --seed -1": "argument --seed: must be >= 0, got '-1'",
     "train --threads 0": "argument --threads: must be >= 1, got '0'",
+    "train --threads 4097": "argument --threads: must be at most 4096, got '4097'",
+    "train --threads 1" + "0" * 30: "argument --threads: must be at most 4096, got '1" + "0" * 30,
     "train --checkpoint-every 0": "argument --checkpoint-every: must be >= 1, got '0'",
     "train --patience 0": "argument --patience: must be >= 1, got '0'",
     "train --monitor-gradients x": "argument --monitor-gradients: expected a positive integer",
@@ -269,6 +271,9 @@ def test_more_folds_or_a_bigger_split_than_samples_exit_2(capsys):
     code, _, err = _run(capsys, "search", "--data", "moons", "--val-fraction", "0.999",
                         "--epochs", "1", "--hidden", "4", "--quiet")
     assert code == 2 and "leave no training samples" in err
+    code, _, err = _run(capsys, "search", "--data", "moons", "--val-fraction", "1e-300",
+                        "--epochs", "1", "--hidden", "4", "--quiet")
+    assert code == 2 and "val_fraction=1e-300 leaves no validation samples out of 850" in err
 
 
 @pytest.mark.hardening("cli/no-hidden")

@@ -57,6 +57,7 @@ WRONG_TREES = {
     "running epoch empty (KeyError)": (("running_epoch",), {}),
     "config a string (AttributeError in the CLI)": (("config",), "x"),
     "threads negative (ValueError setting BLAS threads)": (("config", "threads"), -3),
+    "threads 10**30 (OverflowError inside ctypes)": (("config", "threads"), 10**30),
     "lr None (reported as a bad --lr)": (("config", "lr"), None),
     "kind missing": (("kind",), _DELETE),
 }

@@ -113,3 +113,13 @@ def test_rejects_unsupported_models_and_losses():
     with pytest.raises(ValueError, match="identity"):
         nn.delta_check(nn.Sequential(nn.Linear(2, 2), nn.Tanh()), X, np.array([0, 1]),
                        "softmax_cross_entropy")
+
+
+@pytest.mark.hardening("engine/checks-on-nan")
+def test_the_report_says_nan_when_a_difference_is_nan():
+    # max(0.0, nan) is 0.0: a NaN difference printed "max abs diff 0.000e+00" (ok() was False).
+    report = nn.DeltaCheckReport("mse", [], 1.0, 1.0, [0.0, float("nan"), 1e-12], [1.0, 1.0, 1.0])
+    assert np.isnan(report.max_abs) and np.isnan(report.max_rel) and not report.ok()
+    assert "max abs diff nan" in str(report)
+    clean = nn.DeltaCheckReport("mse", [], 1.0, 1.0, [0.0, 2e-12], [0.0, 4.0])
+    assert clean.max_abs == 2e-12 and clean.max_rel == 5e-13 and clean.ok()

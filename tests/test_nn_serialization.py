@@ -576,6 +576,38 @@ def test_load_refuses_a_header_that_references_one_member_many_times(tmp_path, m
         nn.load(path)
 
 
+@pytest.mark.hardening("files/member-reused")
+def test_load_refuses_two_members_of_the_same_name(tmp_path):
+    # Python's zipfile reads the last of two same-named members, other readers the first: the
+    # file loaded as [7, 7, 7, 7] here and could load as [0, 1, 2, 3] elsewhere.
+    path = tmp_path / "twice.npz"
+    path.write_bytes(_archive_with_tree({"type": "array", "member": "w"}, {"w": np.arange(4.0)}))
+    raw = io.BytesIO()
+    np.lib.format.write_array(raw, np.full(4, 7.0))
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("w.npy", raw.getvalue())
+    with pytest.raises(nn.SerializationError, match="member 'w.npy' appears more than once"):
+        nn.load(path)
+
+
+@pytest.mark.hardening("files/device-files")
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX paths")
+def test_load_says_a_path_it_cannot_open_is_not_a_damaged_checkpoint(tmp_path):
+    # A symlink loop or a socket was reported as "corrupted or truncated checkpoint".
+    import socket
+
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    with pytest.raises(nn.SerializationError, match=r"cannot open the checkpoint \(Too many "
+                                                    r"levels of symbolic links\)"):
+        nn.load(loop)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.npz"))
+        with pytest.raises(nn.SerializationError, match="is a socket, not a regular file"):
+            nn.load(tmp_path / "s.npz")
+
+
 # ---- only regular files are read ---------------------------------------------------------------
 @pytest.mark.hardening("files/fifo")
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")

@@ -39,3 +39,13 @@ def test_blas_threads_are_set_through_threadpoolctl_alone():
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
     dependencies = re.search(r"^dependencies = \[(.*)\]$", pyproject, re.MULTILINE)
     assert dependencies and '"threadpoolctl' in dependencies.group(1)
+
+
+@pytest.mark.hardening("training/arguments")
+def test_set_blas_threads_refuses_a_count_beyond_a_c_int():
+    """10**30 threads overflowed inside ctypes: a traceback from `train --threads`."""
+    from nn.training.blas import MAX_BLAS_THREADS
+
+    for bad in (MAX_BLAS_THREADS + 1, 10**30):
+        with pytest.raises(ValueError, match=f"at most {MAX_BLAS_THREADS}"):
+            set_blas_threads(bad)

@@ -60,7 +60,15 @@ def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict)
                 f"autograd_mini's {name}) instead"
             )
         out = kwargs.pop("out")
+        # A Tensor given as out= changes in place, as `t += 1` does: the same checks first
+        # (read-only, requires grad), and a new version after, so a graph that recorded its
+        # old values (or those of any view of it) is refused at backward, not silently wrong.
+        targets = [t for t in out if isinstance(t, Tensor)]
+        for target in targets:
+            target._check_inplace(f"numpy.{name}(..., out=tensor)")
         getattr(ufunc, method)(*unwrap(inputs), out=unwrap(out), **kwargs)
+        for target in targets:
+            target.bump_version()
         return out[0] if len(out) == 1 else out
     if method == "__call__":
         fn = None if kwargs else _resolved(name)

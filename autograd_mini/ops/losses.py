@@ -117,8 +117,10 @@ def _checked_labels(t: np.ndarray, n: int, classes: int, shape: tuple) -> np.nda
     if t.dtype.kind == "f":  # whole numbers in range, checked before the cast can overflow
         bad = ~((t == np.round(t)) & (t >= 0) & (t < classes))  # NaN is bad too
         if bad.any():
-            raise ValueError(f"cross_entropy: labels must be whole numbers, got {t[bad][0]!r} "
-                             f"(expected class indices in [0, {classes}))")
+            first = t[bad][0]
+            what = "whole numbers" if not first == np.round(first) else f"in [0, {classes})"
+            raise ValueError(f"cross_entropy: labels must be {what}, got {first!r} (expected "
+                             f"class indices in [0, {classes}))")
         return t.astype(np.int64)
     if t.dtype.kind == "u":
         in_range = not n or np.max(t) < classes

@@ -272,6 +272,14 @@ SETITEM = defop(
 )
 
 
+_VIEW_WRITE = (
+    "{what}: this tensor is a view of another live tensor's memory (x[a:b], x.T, "
+    "x.reshape(...), ...), and a write that joins the graph would reach only the view: the base "
+    "would hold the new values as a constant and silently lose their gradient. Write into the "
+    "base instead (x[a:b] = y), or build the result out of place (am.concatenate, am.where)"
+)
+
+
 def _setitem(self: Tensor, index: Any, value: Any) -> None:
     """`x[i] = y`: when y (or x) takes part in the graph, x becomes the output of a recorded
     `setitem` (as in PyTorch), so y's gradient is not lost; otherwise a plain in-place write."""
@@ -290,6 +298,8 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         )
     if not self.data.flags.writeable:
         self._check_inplace("__setitem__")
+    if self._is_view_of_a_live_tensor():
+        raise AutogradError(_VIEW_WRITE.format(what="x[i] = y"))
     # The value before the assignment becomes a tensor of its own (its node moves to it), so
     # the recorded graph keeps it; then this tensor turns into the setitem output.
     before = Tensor._make(self.data.copy() if self._requires_grad else self.data,

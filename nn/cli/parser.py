@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from ..training.blas import MAX_BLAS_THREADS
 from .errors import EXIT_USAGE
 from .report import _option_text
 
@@ -58,6 +59,14 @@ POSITIVE_INT = _number(int, 1, what="a positive integer")
 NON_NEGATIVE_INT = _number(int, 0, what="a non-negative integer")
 
 
+def THREADS(text: str) -> int:  # noqa: N802  (an option type, named like the others)
+    """A positive int that BLAS can take (10**30 overflowed inside ctypes: a traceback)."""
+    value = POSITIVE_INT(text)
+    if value > MAX_BLAS_THREADS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BLAS_THREADS}, got {text!r}")
+    return value
+
+
 # ---- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `autograd-mini` and its subcommands."""
@@ -106,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="learning-rate schedule per epoch (default cosine)")
         p.add_argument("--seed", type=NON_NEGATIVE_INT, help="seed of every random choice")
         p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
-        p.add_argument("--threads", type=POSITIVE_INT,
+        p.add_argument("--threads", type=THREADS,
                        help="BLAS threads for matrix products (default 1: small MLPs gain "
                             "little from more and lose badly on a busy CPU; results depend on "
                             "it, so a resumed run keeps the original's)")

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..training.blas import MAX_BLAS_THREADS
 from .errors import EXIT_INTERRUPTED, EXIT_OK, CommandError, UsageError
 from .loading import _load_data
 from .report import _architecture, _draw_graph, _say, _write_json
@@ -153,9 +154,10 @@ def _resumable_state(last: Path) -> dict[str, Any]:
         except ValueError as error:
             raise CheckpointError(f"its config is invalid: {error}") from None
         threads = saved.get("threads", 1)
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        if isinstance(threads, bool) or not isinstance(threads, int) or not \
+                1 <= threads <= MAX_BLAS_THREADS:
             raise CheckpointError(f"its config has threads {threads!r}; expected an "
-                                  "integer >= 1")
+                                  f"integer in [1, {MAX_BLAS_THREADS}]")
     except CheckpointError as error:
         raise CommandError(f"cannot resume: {last} holds a checkpoint this version cannot "
                            f"continue: {error}") from error

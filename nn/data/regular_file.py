@@ -20,7 +20,14 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
     file (IsADirectoryError for a directory), rather than block or read without end."""
     # O_NONBLOCK: opening a FIFO that no one writes to would otherwise wait forever.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:  # a socket cannot be opened at all: ENXIO, "No such device"
+        if error.errno == errno.ENXIO and stat.S_ISSOCK(os.stat(path).st_mode):
+            raise NotARegularFileError(
+                f"{os.fspath(path)}: is a socket, not a regular file; pass the path of a file "
+                "on disk") from None
+        raise
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):

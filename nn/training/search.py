@@ -124,6 +124,9 @@ def _folds(X: np.ndarray, y: np.ndarray, task: str, cv: int | None, val_fraction
     else:
         train, _, val, _, _, _ = train_val_test_split(index, index, val=val_fraction, test=0.0,
                                                       seed=seed)
+    if len(val) == 0:  # found before any trial, not by Trainer.evaluate after the first one
+        raise ValueError(f"val_fraction={val_fraction} leaves no validation samples out of "
+                         f"{len(X)}; use a larger fraction")
     return [(train, val)]
 
 
