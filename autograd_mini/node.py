@@ -129,3 +129,10 @@ class Node:
         (`+=`, `copy_`, `x[i] = v`, ...) call it themselves."""
         CLOCK.tick += 1
         self._own_version()[0] = CLOCK.tick
+
+    def _has_live_views(self) -> bool:
+        """True when a view of this tensor's memory (x[a:b], x.T, x.reshape(...)) is alive: a
+        view op marked the counter they share with a second element, and a tensor besides this
+        one holds it (the other references: this slot, the local name, getrefcount's own)."""
+        version = self._version
+        return len(version) > 1 and sys.getrefcount(version) > 3

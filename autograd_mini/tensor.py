@@ -338,10 +338,9 @@ class Tensor(Node):
         autograd rebinds the name), so the sum keeps every term's gradient."""
         if not self.data.flags.writeable:
             self._check_inplace(what)
-        if self._is_view_of_a_live_tensor():
-            from .ops.shape import _VIEW_WRITE  # the ops import this module
+        from .ops.shape import check_no_view_is_left_behind  # the ops import this module
 
-            raise AutogradError(_VIEW_WRITE.format(what=f"x {what} y"))
+        check_no_view_is_left_behind(self, f"x {what} y")
         other_data = other.data if isinstance(other, Tensor) else np.asarray(other)
         shape = np.broadcast_shapes(self.shape, other_data.shape)
         dtype = np.result_type(self.data, other_data)

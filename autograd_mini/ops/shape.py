@@ -278,6 +278,22 @@ _VIEW_WRITE = (
     "would hold the new values as a constant and silently lose their gradient. Write into the "
     "base instead (x[a:b] = y), or build the result out of place (am.concatenate, am.where)"
 )
+_BASE_WRITE = (
+    "{what}: a view of this tensor is alive (v = x[a:b], x.T, x.reshape(...), ...), and this "
+    "write joins the graph: the view would show the new values without the graph that made "
+    "them, silently losing their gradient (PyTorch rebases such views; autograd_mini refuses). "
+    "Take the views after the write (or `del` them first), or build the result out of place "
+    "(am.concatenate, am.where)"
+)
+
+
+def check_no_view_is_left_behind(tensor: Tensor, what: str) -> None:
+    """Refuse a write that joins the graph when it would reach only a view (the base keeps the
+    values as a constant) or leave a live view of the tensor showing values without a graph."""
+    if tensor._is_view_of_a_live_tensor():
+        raise AutogradError(_VIEW_WRITE.format(what=what))
+    if tensor._has_live_views():
+        raise AutogradError(_BASE_WRITE.format(what=what))
 
 
 def _setitem(self: Tensor, index: Any, value: Any) -> None:
@@ -298,8 +314,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         )
     if not self.data.flags.writeable:
         self._check_inplace("__setitem__")
-    if self._is_view_of_a_live_tensor():
-        raise AutogradError(_VIEW_WRITE.format(what="x[i] = y"))
+    check_no_view_is_left_behind(self, "x[i] = y")
     # The value before the assignment becomes a tensor of its own (its node moves to it), so
     # the recorded graph keeps it; then this tensor turns into the setitem output.
     before = Tensor._make(self.data.copy() if self._requires_grad else self.data,
