@@ -14,7 +14,7 @@ from ..engine import apply
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .args import as_tensor, operand, real, tensor_pair
-from .expose import binary, defop, parsed, publish, unary
+from .expose import Exposure, binary, defop, parsed, publish, unary
 
 
 def plus(a: Any, b: Any) -> Any:
@@ -192,10 +192,35 @@ Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 
 # ---- activations ------------------------------------------------------------------------------
 TANH = defop(
-    "tanh", np.tanh, lambda g, out, inputs, needs, xp: (g * (1.0 - out * out),),
-    jvp=lambda t, out, inputs, xp: t[0] * (1.0 - out * out),
+    "tanh", np.tanh, lambda g, out, inputs, needs, xp: (xp.tanh_backward(g, out),),
+    jvp=lambda t, out, inputs, xp: xp.tanh_backward(t[0], out),
     math="tanh(a);  ∂/∂a = g·(1 − tanh²a)",
     expose=[unary("tanh")],
+)
+
+
+# tanh's derivative as one op, so a gradient recorded with create_graph (and a tangent) costs
+# one node instead of three (y·y, 1 − ·, g·): the PDE training step records 116 ops, not 128.
+def _tanh_backward(g, y):
+    return g * (1.0 - y * y)
+
+
+def _tanh_backward_vjp(gbar, out, inputs, needs, xp):
+    g, y = inputs
+    return (xp.tanh_backward(gbar, y) if needs[0] else None,
+            (gbar * g) * (y * -2.0) if needs[1] else None)
+
+
+def _tanh_backward_jvp(t, out, inputs, xp):
+    g, y = inputs
+    return plus(None if t[0] is None else xp.tanh_backward(t[0], y),
+                None if t[1] is None else (g * t[1]) * (y * -2.0))
+
+
+TANH_BACKWARD = defop(
+    "tanh_backward", _tanh_backward, _tanh_backward_vjp, jvp=_tanh_backward_jvp,
+    math="tanh_backward(g, y) = g·(1 − y²);  ∂/∂g = ḡ·(1 − y²),  ∂/∂y = −2·ḡ·g·y",
+    expose=[Exposure("tanh_backward", arity=2, internal=True)],
 )
 
 
