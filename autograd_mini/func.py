@@ -543,8 +543,8 @@ def _columns_to_jacobian(columns: Any, out_shape: tuple, in_shape: tuple, dtype:
 
 
 def hessian(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
-    """The Hessian, forward-over-reverse (jacfwd of jacrev): one reverse pass inside each of
-    n forward passes for n inputs."""
+    """The Hessian, forward-over-reverse (jacfwd of jacrev): one reverse pass inside one
+    forward pass per argument, which carries all n basis directions as a batch of tangents."""
     if argnum is not None:
         argnums = argnum
     return jacfwd(jacrev(fun, argnums), argnums)
