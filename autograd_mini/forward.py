@@ -44,6 +44,7 @@ FORWARD_USERS = _ForwardUsers()
 class _Levels(threading.local):
     def __init__(self) -> None:
         self.tables: list[dict[int, tuple[Tensor, Tensor]]] = []
+        self.batches: list[int | None] = []  # each level's batch size (None: plain tangents)
         self.visible = 0  # levels [0, visible) see the ops being recorded
 
 
@@ -51,16 +52,24 @@ _LEVELS = _Levels()
 
 
 class ForwardLevel:
-    """A context in which tangents of this level are propagated: `with ForwardLevel() as lv`."""
+    """A context in which tangents of this level are propagated: `with ForwardLevel() as lv`.
 
-    def __init__(self) -> None:
+    With `batch=B`, every tangent carries a leading axis of B directions (shape (B,) + the
+    value's shape): jacfwd pushes all the basis vectors of an input through in one pass. Each
+    primitive's `batch` declaration says how its JVP takes such tangents (registry.py); one
+    without a declaration is called once per direction.
+    """
+
+    def __init__(self, batch: int | None = None) -> None:
         self.table: dict[int, tuple[Tensor, Tensor]] = {}
+        self.batch = batch
         self._saved_visible = 0
 
     def __enter__(self) -> ForwardLevel:
         if _LEVELS.visible != len(_LEVELS.tables):
             raise AutogradError("jvp: a forward transform cannot start inside a JVP rule")
         _LEVELS.tables.append(self.table)
+        _LEVELS.batches.append(self.batch)
         _LEVELS.visible = len(_LEVELS.tables)
         with FORWARD_USERS.lock:
             FORWARD_USERS.count += 1
@@ -68,6 +77,7 @@ class ForwardLevel:
 
     def __exit__(self, *exc: Any) -> None:
         _LEVELS.tables.pop()
+        _LEVELS.batches.pop()
         _LEVELS.visible = len(_LEVELS.tables)
         with FORWARD_USERS.lock:
             FORWARD_USERS.count -= 1
@@ -111,7 +121,11 @@ def propagate_tangents(prim: Any, out: Tensor, parents: tuple, params: dict) -> 
             continue
         state.visible = k  # the rule's own ops are seen by the outer levels only
         try:
-            tangent = _tangent_of(prim, out, parents, params, tangents, k)
+            batch = state.batches[k]
+            if batch is None:
+                tangent = _tangent_of(prim, out, parents, params, tangents, k)
+            else:
+                tangent = _batched_tangent_of(prim, out, parents, params, tangents, k, batch)
         finally:
             state.visible = visible
         if tangent is not None:
@@ -150,3 +164,64 @@ def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: 
     if result.dtype != out.dtype:
         result = _TENSORS.astype(result, out.dtype)
     return result
+
+
+def _batched_tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: list,
+                        level: int, batch: int) -> Tensor | None:
+    """`_tangent_of` for tangents with a leading batch axis: shape (batch,) + value's shape."""
+    rule = prim.jvp
+    if rule is None:
+        raise AutogradError(
+            f"forward mode: the op '{prim.name}' has no JVP rule yet (its declaration lacks "
+            "jvp=...); use reverse mode (grad, jacrev) for this function"
+        )
+    plain = level == 0 and not out._requires_grad and not any(
+        t is not None and t._requires_grad for t in tangents)
+    if plain:
+        xp, value, inputs = _ARRAYS, out.data, tuple(p.data for p in parents)
+        ts = tuple(None if t is None else t.data for t in tangents)
+    else:
+        xp, value, inputs, ts = _TENSORS, out, parents, tuple(tangents)
+    kind = prim.batch
+    shape = (batch,) + out.shape
+    if kind == "elementwise":
+        rank = out.ndim + 1  # pad a broadcast operand's tangent: (B, 4) -> (B, 1, 4)
+        ts = tuple(t if t is None or t.ndim == rank else
+                   t.reshape((batch,) + (1,) * (rank - t.ndim) + tuple(t.shape[1:]))
+                   for t in ts)
+        result = rule(ts, value, inputs, xp, **params)
+    elif kind is not None:
+        result = kind(ts, value, inputs, xp, **params)
+    else:  # no batch rule: one JVP per direction, stacked
+        pieces = [rule(tuple(None if t is None else t[i] for t in ts), value, inputs, xp,
+                       **params) for i in range(batch)]
+        if all(piece is None for piece in pieces):
+            return None
+        if plain:
+            result = np.stack([np.zeros(out.shape, out.dtype) if piece is None else
+                               np.broadcast_to(np.asarray(piece), out.shape) for piece in pieces])
+        else:
+            result = _TENSORS.stack([_zeros_tensor(out) if piece is None else
+                                     _TENSORS.broadcast_to(piece, out.shape)
+                                     if piece.shape != out.shape else piece
+                                     for piece in pieces])
+    if result is None:
+        return None
+    if plain:
+        result = np.asarray(result)
+        if result.shape != shape:
+            result = np.broadcast_to(result, shape)
+        if result.dtype != out.dtype:
+            result = result.astype(out.dtype)
+        return Tensor._make(result, False)
+    if not isinstance(result, Tensor):
+        result = Tensor._make(np.asarray(result, dtype=out.dtype), False)
+    if result.shape != shape:
+        result = _TENSORS.broadcast_to(result, shape)
+    if result.dtype != out.dtype:
+        result = _TENSORS.astype(result, out.dtype)
+    return result
+
+
+def _zeros_tensor(out: Tensor) -> Tensor:
+    return Tensor._make(np.zeros(out.shape, dtype=out.dtype), False)

@@ -396,33 +396,36 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
 
 
 # ---- forward mode --------------------------------------------------------------------------------
-def _tangent_tensor(tangent: Any, leaf: _Leaf, where: str) -> Tensor:
+def _tangent_tensor(tangent: Any, leaf: _Leaf, where: str, batch: int | None = None) -> Tensor:
     if isinstance(tangent, Tensor):
         t = tangent
     else:
         t = Tensor._make(np.asarray(tangent, dtype=leaf.tensor.dtype), False)
-    if t.shape != leaf.tensor.shape:
+    expected = leaf.tensor.shape if batch is None else (batch,) + leaf.tensor.shape
+    if t.shape != expected:
         raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of shape "
-                         f"{leaf.tensor.shape}; they must match")
+                         f"{leaf.tensor.shape}; expected {expected}")
     return t
 
 
 def _forward_pass(fun: Callable, args: tuple, argnums: tuple[int, ...], tangents: list[Any],
-                  where: str, kwargs: dict | None = None, warn: bool = True
-                  ) -> tuple[Tensor, Any, _Inputs]:
+                  where: str, kwargs: dict | None = None, warn: bool = True,
+                  batch: int | None = None) -> tuple[Tensor, Any, _Inputs]:
     """Run fun once with tangents seeded on the differentiated leaves (None: not seeded):
-    (out, tangent, inputs)."""
-    with ForwardLevel() as level:
+    (out, tangent, inputs). With `batch`, each tangent holds `batch` directions along a
+    leading axis, and so does the output's."""
+    with ForwardLevel(batch) as level:
         inputs = _Inputs(args, argnums, where, reverse=False)
         for leaf, t in zip(inputs.leaves, tangents):
             if t is not None:
-                level.set_tangent(leaf.tensor, _tangent_tensor(t, leaf, where))
+                level.set_tangent(leaf.tensor, _tangent_tensor(t, leaf, where, batch))
         out = _as_output(fun(*inputs.args, **(kwargs or {})), where)
         tangent = level.tangent(out)
     if tangent is None:
         if warn:
             inputs.warn_independent([t is None for t in tangents])
-        tangent = Tensor._make(np.zeros(out.shape, dtype=out.dtype), False)
+        shape = out.shape if batch is None else (batch,) + out.shape
+        tangent = Tensor._make(np.zeros(shape, dtype=out.dtype), False)
     return out, tangent, inputs
 
 
@@ -494,7 +497,8 @@ jacobian = jacrev
 
 
 def jacfwd(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
-    """The Jacobian (shape out + in) by forward mode: one forward pass per input element."""
+    """The Jacobian (shape out + in) by forward mode: one forward pass per differentiated input
+    (list leaf), carrying all of its basis vectors at once as a batch of tangents."""
     positions, single = _argnums(argnums, argnum, "jacfwd")
 
     def jacobian_of(*args: Any, **kwargs: Any) -> Any:
@@ -502,35 +506,48 @@ def jacfwd(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) ->
             shapes = [(np.shape(v.data if isinstance(v, Tensor) else v),
                        v.dtype if isinstance(v, Tensor) else np.asarray(v).dtype)
                       for a in positions for v in _flatten(args[a])[0]]
-            columns: list[list[Any]] = [[] for _ in shapes]
+            columns: list[Any] = [None for _ in shapes]
             out_shape: tuple = ()
             keep = nested or _given_requires_grad(args, positions)
             inputs = None
             for j, (shape, dtype) in enumerate(shapes):
                 size = int(np.prod(shape, dtype=np.int64))
-                for k in range(size):
-                    seeds: list[Any] = [None] * len(shapes)  # only input j moves in this pass
-                    seeds[j] = np.zeros(shape, dtype=dtype if np.dtype(dtype).kind == "f"
-                                        else float)
-                    seeds[j].reshape(-1)[k] = 1.0
-                    out, tangent, inputs = _forward_pass(fun, args, positions, seeds, "jacfwd",
-                                                         kwargs, warn=k == 0)
-                    out_shape = out.shape
-                    keep = keep or _uses_other_grad_leaves(tangent)
-                    columns[j].append(tangent)
+                if size == 0:
+                    continue
+                seeds: list[Any] = [None] * len(shapes)  # only input j moves in this pass
+                seeds[j] = np.eye(size, dtype=dtype if np.dtype(dtype).kind == "f"
+                                  else float).reshape((size,) + shape)
+                out, tangent, inputs = _forward_pass(fun, args, positions, seeds, "jacfwd",
+                                                     kwargs, batch=size)
+                out_shape = out.shape
+                keep = keep or _uses_other_grad_leaves(tangent)
+                columns[j] = tangent  # (size,) + out_shape: one column per input element
             if inputs is None:  # every input is empty: no pass needed for the values
                 inputs = _Inputs(args, positions, "jacfwd", reverse=False)
                 out_shape = _as_output(fun(*inputs.args, **kwargs), "jacfwd").shape
-            blocks = [_assemble(c, out_shape, shape, keep, columns=True)
-                      for c, (shape, _) in zip(columns, shapes)]
+            blocks = [_columns_to_jacobian(c, out_shape, shape, dtype, keep)
+                      for c, (shape, dtype) in zip(columns, shapes)]
             return inputs.export(blocks, keep, single)
 
     return jacobian_of
 
 
+def _columns_to_jacobian(columns: Any, out_shape: tuple, in_shape: tuple, dtype: Any,
+                         keep: bool) -> Any:
+    """(n_in,) + out_shape tangents -> the Jacobian block of shape out_shape + in_shape."""
+    n_in = int(np.prod(in_shape, dtype=np.int64))
+    n_out = int(np.prod(out_shape, dtype=np.int64))
+    if columns is None:
+        return np.zeros(out_shape + in_shape)
+    if keep:
+        return columns.reshape((n_in, n_out)).T.reshape(out_shape + in_shape)
+    array = columns.data if isinstance(columns, Tensor) else np.asarray(columns)
+    return np.ascontiguousarray(array.reshape(n_in, n_out).T).reshape(out_shape + in_shape)
+
+
 def hessian(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -> Callable:
-    """The Hessian, forward-over-reverse (jacfwd of jacrev): one reverse pass inside each of
-    n forward passes for n inputs."""
+    """The Hessian, forward-over-reverse (jacfwd of jacrev): one reverse pass inside one
+    forward pass per argument, which carries all n basis directions as a batch of tangents."""
     if argnum is not None:
         argnums = argnum
     return jacfwd(jacrev(fun, argnums), argnums)

@@ -6,6 +6,7 @@ optionally, its Jacobian-vector product (JVP):
     forward(*arrays, **params) -> ndarray
     vjp(g, out, inputs, needs, xp, **params) -> one gradient (or None) per input
     jvp(tangents, out, inputs, xp, **params) -> the output's tangent (tangents[i] None: zero)
+    batch: None, "elementwise" or a JVP on tangents with a leading batch axis (forward.py)
 
 The VJP is written once with operators and the functions of `xp`, so the same code runs in
 two modes: first-order backward (arrays, `xp` = numpy functions) and `create_graph=True`
@@ -26,10 +27,11 @@ from .tensor import Tensor
 class Primitive:
     """A named forward function with its VJP, optional JVP and its one-line math."""
 
-    __slots__ = ("name", "forward", "vjp", "jvp", "math")
+    __slots__ = ("name", "forward", "vjp", "jvp", "math", "batch")
 
     def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
-                 jvp: Callable[..., Any] | str | None = None, math: str | None = None, *,
+                 jvp: Callable[..., Any] | str | None = None, math: str | None = None,
+                 batch: str | Callable[..., Any] | None = None, *,
                  rule: str | None = None) -> None:
         if math is None and (isinstance(jvp, str) or rule is not None):
             # 0.1.0's Primitive(name, forward, vjp, rule): kept for one release
@@ -45,6 +47,10 @@ class Primitive:
         self.vjp = vjp
         self.jvp = jvp
         self.math = math
+        # How the JVP handles tangents with a leading batch axis (jacfwd's one pass): None
+        # (one call per batch element), "elementwise" (the JVP broadcasts once each tangent is
+        # padded to the output's rank), or a rule with the JVP's signature on such tangents.
+        self.batch = batch
 
     @property
     def rule(self) -> str:

@@ -4,7 +4,8 @@
 Both modes apply the chain rule to the same computation; they differ in the direction.
 
 * Forward mode (`jvp`, `jacfwd`) pushes a tangent v through the computation beside the values
-  and gets J·v: one column of the Jacobian per pass, so n passes for the whole Jacobian.
+  and gets J·v: one column of the Jacobian per direction, so n directions for the whole
+  Jacobian (`jacfwd` carries all n as one batch of tangents, so its work still grows with n).
 * Reverse mode (`vjp`, `jacrev`) runs the computation once, then pulls a cotangent u back
   through it and gets uᵀ·J: one row per pass, so m passes.
 

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_mini as am
 from autograd_mini import testing as amt
+from autograd_mini.registry import TENSOR_FUNCTIONS
 
 Shape = tuple[int, ...]
 ShapeStrategy = st.SearchStrategy[Shape]
@@ -394,6 +395,9 @@ OPS: list[Op] = [
     Op("sqrt", am.sqrt, np.sqrt, 1, unary(POSITIVE)),
     Op("abs", am.abs, np.abs, 1, unary(AWAY), smooth=False),
     Op("tanh", am.tanh, np.tanh, 1, unary()),
+    # tanh's derivative g·(1 − y²) as one op (internal: tanh's VJP and JVP use it)
+    Op("tanh_backward", TENSOR_FUNCTIONS["tanh_backward"], lambda g, y: g * (1.0 - y * y), 2,
+       binary(), broadcasts=True, torch=lambda g, y: g * (1.0 - y * y)),
     Op("sin", am.sin, np.sin, 1, unary()),
     Op("cos", am.cos, np.cos, 1, unary()),
     Op("sigmoid", am.sigmoid, lambda x: 1 / (1 + np.exp(-x)), 1, unary()),

@@ -77,3 +77,45 @@ def test_elementwise_grad_of_rowwise_network_is_its_per_point_derivative():
     np.testing.assert_allclose(elementwise_grad(u)(x), numeric, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(jvp(u, (x,), (np.ones_like(x),))[1], numeric, rtol=1e-7,
                                atol=1e-9)
+
+
+# ---- jacfwd: one forward pass per input, all of its basis vectors as a batch of tangents -------
+@pytest.mark.parametrize("transform", ["jacfwd", "hessian"])
+def test_jacfwd_and_hessian_cost_does_not_grow_with_the_input_size(transform, monkeypatch):
+    from autograd_mini.func import hessian, jacfwd
+
+    def run(n):
+        rng = np.random.default_rng(n)
+        w = rng.normal(size=(n, 3))
+
+        def f(x):  # (n,) -> (3,), or a scalar for the Hessian
+            y = am.tanh(x @ w)
+            return y if transform == "jacfwd" else (y * y).sum()
+
+        x = rng.normal(size=n)
+        return lambda: (jacfwd if transform == "jacfwd" else hessian)(f)(x)
+
+    small, large = _ops_run(run(4), monkeypatch), _ops_run(run(40), monkeypatch)
+    assert small == large > 0
+
+
+@pytest.mark.parametrize("op, shape_a, shape_b", [
+    ("elementwise", (3,), (2, 3)), ("elementwise", (1, 3), (2, 1)),
+    ("matmul", (2, 3), (3,)), ("matmul", (3,), (2, 1, 3, 4)), ("matmul", (2, 1, 3, 4), (4,)),
+    ("matmul", (5, 3), (2, 3, 4)), ("matmul", (2, 5, 3), (3, 4)), ("matmul", (3,), (3,)),
+])
+def test_jacfwd_batches_tangents_of_broadcast_and_stacked_operands(op, shape_a, shape_b):
+    # a tangent of the smaller operand must line up with the output's trailing axes, not
+    # with the batch axis: elementwise ops pad it, matmul lines up its stack axes
+    from autograd_mini.func import jacfwd, jacrev
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=shape_a), rng.normal(size=shape_b)
+
+    def f(a, b):
+        return a @ b if op == "matmul" else am.tanh(a * b) + b
+
+    forward = jacfwd(f, (0, 1))(a, b)
+    reverse = jacrev(f, (0, 1))(a, b)
+    for jf, jr in zip(forward, reverse):
+        np.testing.assert_allclose(jf, jr, rtol=1e-12, atol=1e-14)

@@ -112,11 +112,17 @@ def _reflected_operator(prim: Primitive, name: str) -> Callable[[Tensor, Any], T
 
 def defop(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple], *, math: str,
           jvp: Callable[..., Any] | None = None,
+          batch: str | Callable[..., Any] | None = None,
           expose: Sequence[Exposure] = ()) -> Primitive:
-    """Declare a primitive: its forward, VJP, JVP, one-line math and how users call it."""
+    """Declare a primitive: its forward, VJP, JVP, one-line math and how users call it.
+
+    `batch` says how the JVP takes tangents with a leading batch axis (jacfwd seeds every
+    element of an input in one pass): "elementwise" when the JVP broadcasts over it once each
+    tangent is padded to the output's rank, or a JVP written for such tangents; without it,
+    the JVP is called once per batch element."""
     if name in REGISTRY:
         raise ValueError(f"defop: an op named {name!r} is already declared")
-    prim = Primitive(name, forward, vjp, jvp, math)
+    prim = Primitive(name, forward, vjp, jvp, math, batch)
     REGISTRY[name] = prim
     for exposure in expose:
         exposure.install(prim)
@@ -133,7 +139,7 @@ def chain_rule(derivative: Callable[[Any, Any, Any], Any]) -> dict[str, Callable
     def jvp(t: tuple, out: Any, inputs: tuple, xp: Any) -> Any:
         return t[0] * derivative(out, inputs[0], xp)
 
-    return {"vjp": vjp, "jvp": jvp}
+    return {"vjp": vjp, "jvp": jvp, "batch": "elementwise"}
 
 
 def chain_rule_over(denominator: Callable[[Any, Any, Any], Any]) -> dict[str, Callable[..., Any]]:
@@ -146,7 +152,7 @@ def chain_rule_over(denominator: Callable[[Any, Any, Any], Any]) -> dict[str, Ca
     def jvp(t: tuple, out: Any, inputs: tuple, xp: Any) -> Any:
         return t[0] / denominator(out, inputs[0], xp)
 
-    return {"vjp": vjp, "jvp": jvp}
+    return {"vjp": vjp, "jvp": jvp, "batch": "elementwise"}
 
 
 def unary(name: str, *, method: str | bool = True) -> Exposure:

@@ -62,8 +62,45 @@ def _matmul_jvp(t, out, inputs, xp):
     return right if left is None else (left if right is None else left + right)
 
 
+def _matmul_batch(t, out, inputs, xp):
+    """The JVP on tangents with a leading batch axis B. numpy's matmul broadcasts stack axes
+    from the right, so a tangent gets ones between B and its own axes up to the other
+    operand's rank; a vector operand's (B, n) tangent becomes a stack of row (or column)
+    vectors, which numpy would otherwise read as one matrix."""
+    a, b = inputs
+    left = right = None
+    if t[0] is not None:
+        ta = t[0]
+        n = ta.shape[0]
+        if a.ndim == 1 and b.ndim == 1:
+            left = ta @ b  # (B, n) @ (n,) -> (B,)
+        elif a.ndim == 1:  # (B, 1.., 1, n) @ (..., n, k) -> (B, ..., 1, k)
+            rows = ta.reshape((n,) + (1,) * (b.ndim - 2) + (1, a.shape[0]))
+            left = (rows @ b).reshape((n,) + tuple(out.shape))
+        else:
+            left = _pad_stack(ta, b.ndim - a.ndim) @ b
+    if t[1] is not None:
+        tb = t[1]
+        n = tb.shape[0]
+        if b.ndim > 1:
+            right = a @ (tb if a.ndim == 1 else _pad_stack(tb, a.ndim - b.ndim))
+        elif a.ndim == 1:
+            right = tb @ a  # (B, n) @ (n,) -> (B,)
+        else:  # (..., m, n) @ (B, 1.., n, 1) -> (B, ..., m, 1)
+            column = tb.reshape((n,) + (1,) * (a.ndim - 2) + (b.shape[0], 1))
+            right = (a @ column).reshape((n,) + tuple(out.shape))
+    return right if left is None else (left if right is None else left + right)
+
+
+def _pad_stack(t, missing):
+    """(B,) + shape -> (B,) + (1,) * missing + shape (nothing when missing <= 0)."""
+    if missing <= 0:
+        return t
+    return t.reshape((t.shape[0],) + (1,) * missing + tuple(t.shape[1:]))
+
+
 MATMUL = defop(
-    "matmul", np.matmul, _matmul_vjp, jvp=_matmul_jvp,
+    "matmul", np.matmul, _matmul_vjp, jvp=_matmul_jvp, batch=_matmul_batch,
     math="matmul(a, b) = a @ b;  ∂/∂a = g @ bᵀ,  ∂/∂b = aᵀ @ g  (batch axes summed)",
     expose=[parsed("matmul", _matmul_parse, method="__matmul__", on_arrays=np.matmul),
             parsed("rmatmul", _rmatmul_parse, method="__rmatmul__", internal=True)],

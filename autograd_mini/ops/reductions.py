@@ -71,6 +71,9 @@ SUM = defop(
     lambda g, out, inputs, needs, xp, *, axis, keepdims: (
         _unreduce(g, inputs[0].shape, axis, keepdims, xp),),
     jvp=lambda t, out, inputs, xp, *, axis, keepdims: xp.sum(t[0], axis, keepdims),
+    batch=lambda t, out, inputs, xp, *, axis, keepdims: xp.sum(  # the axes, past the batch's
+        t[0], tuple(range(1, inputs[0].ndim + 1)) if axis is None else
+        tuple(a + 1 for a in axis), keepdims),
     math="sum(a) = Σ a;  ∂/∂a = g broadcast over the summed axes",
     expose=[parsed("sum", _reduction_parse("sum"), method=True)],
 )

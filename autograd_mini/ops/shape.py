@@ -54,6 +54,7 @@ RESHAPE = defop(
     "reshape", lambda a, *, shape: np.reshape(a, shape),
     lambda g, out, inputs, needs, xp, *, shape: (g.reshape(inputs[0].shape),),
     jvp=lambda t, out, inputs, xp, *, shape: t[0].reshape(shape),
+    batch=lambda t, out, inputs, xp, *, shape: t[0].reshape((t[0].shape[0],) + tuple(out.shape)),
     math="reshape(a; shape);  ∂/∂a = reshape(g, a.shape)",
     expose=[parsed("reshape", _reshape_parse, method=True),
             parsed("expand_dims", _expand_dims_parse, on_arrays=np.expand_dims)],
@@ -87,6 +88,7 @@ TRANSPOSE = defop(
     "transpose", lambda a, *, axes: np.transpose(a, axes),
     lambda g, out, inputs, needs, xp, *, axes: (g.transpose(tuple(np.argsort(axes))),),
     jvp=lambda t, out, inputs, xp, *, axes: t[0].transpose(axes),
+    batch=lambda t, out, inputs, xp, *, axes: t[0].transpose((0,) + tuple(a + 1 for a in axes)),
     math="transpose(a; axes);  ∂/∂a = g transposed by the inverse permutation",
     expose=[parsed("transpose", _transpose_parse, method=True, prop="T"),
             parsed("swapaxes", _swapaxes_parse, method=True, on_arrays=np.swapaxes)],
@@ -120,6 +122,9 @@ BROADCAST_TO = defop(
     "broadcast_to", lambda a, *, shape: np.broadcast_to(a, shape),
     lambda g, out, inputs, needs, xp, *, shape: (g,),  # the engine sums g back to a's shape
     jvp=lambda t, out, inputs, xp, *, shape: xp.broadcast_to(t[0], shape),
+    batch=lambda t, out, inputs, xp, *, shape: xp.broadcast_to(  # (B, 1.., a's axes)
+        t[0].reshape((t[0].shape[0],) + (1,) * (len(shape) - inputs[0].ndim) + inputs[0].shape),
+        (t[0].shape[0],) + tuple(shape)),
     math="broadcast_to(a; shape);  ∂/∂a = g summed over the broadcast axes",
     expose=[parsed("broadcast_to", _broadcast_to_parse, on_arrays=_materialized_broadcast)],
 )
@@ -374,9 +379,16 @@ def _concatenate_jvp(t, out, inputs, xp, *, axis):
     return xp.concatenate(parts, axis=axis)
 
 
+def _concatenate_batch(t, out, inputs, xp, *, axis):
+    n = next(ti.shape[0] for ti in t if ti is not None)
+    parts = [np.zeros((n,) + a.shape, dtype=xp.value(out).dtype) if ti is None else ti
+             for a, ti in zip(inputs, t)]
+    return xp.concatenate(parts, axis=axis + 1)
+
+
 CONCATENATE = defop(
     "concatenate", lambda *arrays, axis: np.concatenate(arrays, axis=axis), _concatenate_vjp,
-    jvp=_concatenate_jvp,
+    jvp=_concatenate_jvp, batch=_concatenate_batch,
     math="concatenate(a₁…aₖ; axis);  ∂/∂aᵢ = the slice of g that aᵢ filled",
     expose=[parsed("concatenate", _concatenate_parse)],
 )

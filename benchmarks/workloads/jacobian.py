@@ -5,7 +5,7 @@ f: ℝ¹⁰⁰ → ℝ¹⁰⁰ (square) and f: ℝ¹⁰⁰⁰ → ℝ¹⁰ (wide
 pass per input, reverse mode one per output, so on the second network jacrev should win by
 about 100x in pass count; how much of that each library turns into time is the point.
 
-* autograd_mini: `func.jacfwd` / `func.jacrev`;
+* autograd_mini: `func.jacfwd` (the basis as one batch of tangents: one pass) / `func.jacrev`;
 * PyTorch: `torch.func.jacfwd` / `torch.func.jacrev` (vmap over the basis: one batched pass);
 * HIPS autograd: `autograd.jacobian` (reverse mode; it has no forward-mode Jacobian), in the
   jacrev rows;
