@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_table import OPS, call, op_ids, reference, tensors
+from op_table import OPS, call, op_ids, per_row, reference, tensors
 
 from autograd_mini import testing as amt
 
@@ -18,6 +18,7 @@ def base_shapes(op, max_dims=4, max_side=4):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_forward_matches_numpy_float64(op, data):
     case = data.draw(op.draw(base_shapes(op)))
@@ -30,6 +31,7 @@ def test_forward_matches_numpy_float64(op, data):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_forward_float32_stays_float32(op, data):
     case = data.draw(op.draw(base_shapes(op)))
@@ -43,6 +45,7 @@ def test_forward_float32_stays_float32(op, data):
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.min_dims == 0], ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_forward_0d_and_1d_inputs(op, data):
     case = data.draw(op.draw(EDGE_SHAPES))

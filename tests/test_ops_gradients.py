@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from op_table import OPS, OPS_BY_NAME, call, op_ids, tensors
+from op_table import OPS, OPS_BY_NAME, call, op_ids, per_row, tensors
 
 import autograd_mini as am
 from autograd_mini import testing as amt
@@ -31,6 +31,7 @@ def grads_of(op, case, xs, grad_output):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_gradient_matches_finite_differences(op, data):
     case = data.draw(op.draw(small_shapes(op)))
@@ -63,6 +64,7 @@ def test_second_derivative_of_smooth_ops_on_larger_inputs(op, data):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_float32_gradients_stay_float32(op, data):
     case = data.draw(op.draw(small_shapes(op)))
@@ -79,6 +81,7 @@ def test_float32_gradients_stay_float32(op, data):
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.min_dims == 0], ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_gradient_for_0d_and_1d_inputs(op, data):
     case = data.draw(op.draw(st.sampled_from([(), (1,), (3,)])))
@@ -109,6 +112,7 @@ def explicit_broadcast_grads(op, case, grad_output):
 
 
 @pytest.mark.parametrize("op", BROADCASTING, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_broadcast_gradients_sum_over_broadcast_axes(op, data):
     case = data.draw(op.draw(amt.shapes(max_dims=3, max_side=3)))

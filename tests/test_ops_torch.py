@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from op_table import OPS, call, op_ids, tensors, torch_fn
+from op_table import OPS, call, op_ids, per_row, tensors, torch_fn
 
 import autograd_mini as am
 from autograd_mini import testing as amt
@@ -26,6 +26,7 @@ def torch_inputs(case):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_forward_and_gradient_match_torch(op, data):
     case = data.draw(op.draw(amt.shapes(min_dims=op.min_dims, max_dims=max(3, op.min_dims),
@@ -46,6 +47,7 @@ def test_forward_and_gradient_match_torch(op, data):
 
 
 @pytest.mark.parametrize("op", OPS, ids=op_ids)
+@per_row
 @given(data=st.data())
 def test_hessian_vector_product_matches_torch(op, data):
     """d/dx ⟨u, J(x)ᵀv⟩ via create_graph=True, against torch's double backward (piecewise ops
