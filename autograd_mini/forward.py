@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import tensor as _tensor_module
 from .errors import AutogradError
 from .registry import OpNamespace
 from .tensor import Tensor
@@ -96,6 +97,21 @@ class ForwardLevel:
 def forward_active() -> bool:
     """True when this thread has a forward level open (so gradients must stay differentiable)."""
     return bool(_LEVELS.tables)
+
+
+def carries_tangent(tensor: Tensor) -> bool:
+    """True when `tensor` has a tangent at a visible forward level: turning it into a plain
+    array or number there would silently drop its derivative (tensor.py refuses that)."""
+    state = _LEVELS
+    for k in range(state.visible):
+        entry = state.tables[k].get(id(tensor))
+        if entry is not None and entry[0] is tensor:
+            return True
+    return False
+
+
+_tensor_module._carries_tangent = carries_tangent
+_tensor_module._FORWARD = FORWARD_USERS
 
 
 def propagate_tangents(prim: Any, out: Tensor, parents: tuple, params: dict) -> None:

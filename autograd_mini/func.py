@@ -45,9 +45,11 @@ from .tensor import Tensor
 
 Argnums = int | Sequence[int]
 
-__all__ = ["IndependentOutputWarning", "elementwise_grad", "grad", "hessian",
+__all__ = ["IndependentOutputWarning", "checkpoint", "deriv", "elementwise_grad", "grad",
+           "grad_and_aux", "grad_named", "hessian", "hessian_tensor_product",
            "hessian_vector_product", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "laplacian",
-           "value_and_grad", "vjp"]
+           "make_ggnvp", "make_hvp", "make_jvp", "make_vjp", "multigrad_dict",
+           "tensor_jacobian_product", "value_and_grad", "vector_jacobian_product", "vjp"]
 
 
 # ---- an output that does not depend on an argument -------------------------------------------
@@ -323,7 +325,20 @@ def _value_and_grad_call(fun: Callable, argnums: tuple[int, ...], single: bool, 
         grads = _reverse(out, leaves, cotangent, create_graph=keep, retain_graph=keep)
         result = inputs.export(grads, keep, single)
         value = _export(out, "scalar" if out.ndim == 0 else "array", keep)
-        return value, result, aux
+        return value, result, _export_aux(aux, leaves, keep)
+
+
+def _export_aux(aux: Any, leaves: list[_Leaf], keep: bool) -> Any:
+    """has_aux's extra output with the Tensors computed from this transform's inputs turned
+    into arrays, as HIPS and JAX return them (kept as Tensors when the result must stay
+    differentiable); anything else in it is returned untouched."""
+    if keep or aux is None:
+        return aux
+    mine = {id(leaf.tensor) for leaf in leaves}
+    values, rebuild = _flatten(aux)
+    return rebuild([_export(v, "scalar" if v.ndim == 0 else "array", False)
+                    if isinstance(v, Tensor) and reaches_leaf(v, lambda t: id(t) in mine)
+                    else v for v in values])
 
 
 def _given_requires_grad(args: tuple, argnums: tuple[int, ...]) -> bool:
@@ -556,15 +571,18 @@ def hessian(fun: Callable, argnums: Argnums = 0, *, argnum: int | None = None) -
 def hvp(fun: Callable, argnums: int = 0, *, argnum: int | None = None) -> Callable:
     """H·v without forming H (HIPS's hessian_vector_product): `hvp(f)(*args, vector)` is one
     forward-over-reverse pass."""
-    position = _argnums(argnums, argnum, "hvp")[0][0]
+    positions, single = _argnums(argnums, argnum, "hvp")
+    if not single:
+        raise TypeError(f"hvp: argnums must be one int (H·v for one argument), got {argnums!r}")
+    position = positions[0]
     gradient = grad(fun, position)
 
-    def product(*args: Any) -> Any:
+    def product(*args: Any, **kwargs: Any) -> Any:
         *primals, vector = args
         primals = tuple(primals)
 
         def along(x: Any) -> Any:
-            return gradient(*primals[:position], x, *primals[position + 1:])
+            return gradient(*primals[:position], x, *primals[position + 1:], **kwargs)
 
         return jvp(along, (primals[position],), (vector,))[1]
 
@@ -592,3 +610,234 @@ def laplacian(fun: Callable) -> Callable:
         return total
 
     return lap
+
+
+# ---- HIPS autograd's other names, built on the transforms above ---------------------------------
+# Signatures and return conventions follow HIPS autograd 1.9 (`make_vjp` returns (vjp, value),
+# JAX's `vjp` returns (value, vjp)); `holomorphic_grad` is absent (no complex numbers here).
+def _substituted(fun: Callable, args: tuple, kwargs: dict, positions: tuple[int, ...]
+                 ) -> Callable:
+    """fun as a function of the arguments at `positions` only, the others held fixed."""
+    def of_selected(*values: Any) -> Any:
+        call = list(args)
+        for p, v in zip(positions, values):
+            call[p] = v
+        return fun(*call, **kwargs)
+
+    return of_selected
+
+
+def _selected(args: tuple, positions: tuple[int, ...], where: str) -> list[Any]:
+    if any(not -len(args) <= p < len(args) for p in positions):
+        raise ValueError(f"{where}: argnum {positions} out of range for {len(args)} positional "
+                         "arguments")
+    return [args[p] for p in positions]
+
+
+def _scalar_if_0d(value: Any) -> Any:
+    """A 0-d array as numpy's scalar (HIPS hands back the function's own float)."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def make_vjp(fun: Callable, argnum: Argnums = 0) -> Callable:
+    """HIPS's make_vjp: `make_vjp(f, argnum)(*args)` is (vjp_fn, f(*args)), vjp_fn(g) = gᵀJ
+    for argument `argnum` (a tuple of them for a tuple argnum)."""
+    positions, single = _argnums(argnum, None, "make_vjp")
+
+    def at(*args: Any, **kwargs: Any) -> tuple[Callable, Any]:
+        value, pullback = vjp(_substituted(fun, args, kwargs, positions),
+                              *_selected(args, positions, "make_vjp"))
+
+        def vjp_fn(g: Any) -> Any:
+            grads = pullback(g)
+            return grads[0] if single else grads
+
+        return vjp_fn, _scalar_if_0d(value)
+
+    return at
+
+
+def make_jvp(fun: Callable, argnum: Argnums = 0) -> Callable:
+    """HIPS's make_jvp: `make_jvp(f, argnum)(*args)(v)` is (f(*args), J·v), by forward mode."""
+    positions, single = _argnums(argnum, None, "make_jvp")
+
+    def at(*args: Any, **kwargs: Any) -> Callable:
+        primals = _selected(args, positions, "make_jvp")
+        along = _substituted(fun, args, kwargs, positions)
+
+        def jvp_fn(v: Any) -> tuple[Any, Any]:
+            value, tangent = jvp(along, primals, (v,) if single else tuple(v))
+            return _scalar_if_0d(value), _scalar_if_0d(tangent)
+
+        return jvp_fn
+
+    return at
+
+
+def deriv(fun: Callable, argnum: int = 0) -> Callable:
+    """HIPS's deriv: J·1, the derivative along all-ones (df/dx for a scalar x), forward mode."""
+    positions, single = _argnums(argnum, None, "deriv")
+    if not single:
+        raise TypeError(f"deriv: argnum must be one int, got {argnum!r}")
+
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        leaves, rebuild = _flatten(_selected(args, positions, "deriv")[0])
+        ones = rebuild([np.ones(np.shape(v.data if isinstance(v, Tensor) else v))
+                        for v in leaves])
+        return make_jvp(fun, argnum)(*args, **kwargs)(ones)[1]
+
+    return derivative
+
+
+def make_hvp(fun: Callable, argnum: int = 0) -> Callable:
+    """HIPS's make_hvp: `make_hvp(f, argnum)(*args)` is (v -> vᵀH, grad f(*args)): the forward
+    and reverse pass of grad are done once, each product is one more reverse pass."""
+    return make_vjp(grad(fun, argnum), argnum)
+
+
+def hessian_tensor_product(fun: Callable, argnum: int = 0) -> Callable:
+    """HIPS's hessian_tensor_product (= hessian_vector_product = hvp): `(*args, V)` -> H·V,
+    V shaped like argument `argnum`, one forward-over-reverse pass."""
+    return hvp(fun, argnum)
+
+
+def tensor_jacobian_product(fun: Callable, argnum: Argnums = 0) -> Callable:
+    """HIPS's tensor_jacobian_product (= vector_jacobian_product): `(*args, V)` -> V
+    contracted with the leading V.ndim axes of the Jacobian (gᵀJ when V has f's shape)."""
+    def product(*args: Any, **kwargs: Any) -> Any:
+        from .numpy import tensordot
+
+        *primals, tensor = args
+        ndim = np.ndim(tensor.data if isinstance(tensor, Tensor) else tensor)
+
+        def contracted(*xs: Any, **kw: Any) -> Any:
+            return tensordot(tensor, fun(*xs, **kw), axes=ndim)
+
+        return jacrev(contracted, argnum)(*primals, **kwargs)
+
+    return product
+
+
+vector_jacobian_product = tensor_jacobian_product
+
+
+def _half_squared_norm(y: Any) -> Any:
+    from .numpy import sum as total
+
+    return 0.5 * total(y ** 2, axis=-1)
+
+
+def make_ggnvp(f: Callable, g: Callable = _half_squared_norm, f_argnum: int = 0) -> Callable:
+    """HIPS's make_ggnvp: `make_ggnvp(f, g)(*args)(v)` is Jᵀ·H_g·J·v, the generalized
+    Gauss-Newton product of g∘f (J of f at args, H_g the Hessian of scalar g at f(args))."""
+    def at(*args: Any, **kwargs: Any) -> Callable:
+        f_vjp, f_x = make_vjp(f, f_argnum)(*args, **kwargs)
+        g_hvp, _ = make_hvp(g)(f_x)
+        f_jvp = make_jvp(f, f_argnum)(*args, **kwargs)
+
+        def ggnvp(v: Any) -> Any:
+            return f_vjp(g_hvp(f_jvp(v)[1]))
+
+        return ggnvp
+
+    return at
+
+
+def grad_and_aux(fun: Callable, argnum: Argnums = 0) -> Callable:
+    """HIPS's grad_and_aux: for fun returning (scalar, aux), (gradient of the scalar, aux)."""
+    return grad(fun, argnum, has_aux=True)
+
+
+def _signature(fun: Callable, where: str) -> Any:
+    import inspect
+
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where}: cannot read the parameters of {fun!r}: {exc}") from None
+
+
+def grad_named(fun: Callable, argname: str) -> Callable:
+    """HIPS's grad_named: the gradient with respect to the parameter called `argname`."""
+    names = [name for name, p in _signature(fun, "grad_named").parameters.items()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if argname not in names:
+        raise ValueError(f"grad_named: {getattr(fun, '__name__', fun)!r} has no positional "
+                         f"parameter {argname!r}; its positional parameters are {names}")
+    return grad(fun, names.index(argname))
+
+
+def multigrad_dict(fun: Callable) -> Callable:
+    """HIPS's multigrad_dict: the gradient with respect to every parameter at once, as an
+    OrderedDict {name: gradient} in signature order (defaults included; *args as a tuple,
+    **kwargs as a dict)."""
+    from collections import OrderedDict
+
+    signature = _signature(fun, "multigrad_dict")
+
+    def gradients(*args: Any, **kwargs: Any) -> dict:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        names = list(bound.arguments)
+
+        def of_all(values: dict) -> Any:
+            call = signature.bind_partial()
+            call.arguments.update(values)
+            return fun(*call.args, **call.kwargs)
+
+        grads = grad(of_all)(dict(bound.arguments))
+        return OrderedDict((name, grads[name]) for name in names)
+
+    return gradients
+
+
+def checkpoint(fun: Callable) -> Callable:
+    """HIPS's checkpoint: fun as one primitive whose forward keeps no graph; its VJP runs fun
+    again under make_vjp (memory traded for a second forward pass). Reverse mode only."""
+    from .extend import UserPrimitive
+
+    return _Checkpointed(fun) if not isinstance(fun, UserPrimitive) else fun
+
+
+class _Checkpointed:
+    """A checkpointed function: a UserPrimitive whose rules exist for every position."""
+
+    def __init__(self, fun: Callable) -> None:
+        import functools
+
+        from .extend import UserPrimitive
+
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.primitive = UserPrimitive(fun)
+        self.primitive.vjp_makers = _EveryPosition(self._vjp_maker)
+        self.primitive.jvp_rules = _EveryPosition(self._jvp_rule)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.primitive(*args, **kwargs)
+
+    def _vjp_maker(self, position: int) -> Callable:
+        def maker(ans: Any, *args: Any, **kwargs: Any) -> Callable:
+            return make_vjp(self.fun, position)(*args, **kwargs)[0]
+
+        return maker
+
+    def _jvp_rule(self, position: int) -> Callable:
+        def rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError(
+                f"checkpoint({getattr(self.fun, '__name__', 'function')}): forward mode (jvp, "
+                "jacfwd, hessian, deriv) cannot pass through a checkpointed function, only "
+                "reverse mode (grad, jacrev, grad of grad) can, as in HIPS autograd")
+
+        return rule
+
+
+class _EveryPosition(dict):
+    """A rule table answering every positional argument (fun may take *args)."""
+
+    def __init__(self, make: Callable[[int], Callable]) -> None:
+        super().__init__()
+        self.make = make
+
+    def get(self, position: int, default: Any = None) -> Any:
+        return self.make(position)

@@ -37,6 +37,21 @@ def to_array(data: ArrayLike, dtype: Any, op: str = "Tensor") -> np.ndarray:
     )
 
 
+def _no_tangent(tensor: Tensor) -> bool:
+    return False
+
+
+class _NoForwardLevels:
+    count = 0
+
+
+# Whether a tensor carries a forward-mode tangent at a visible level: forward.py installs its
+# count of open levels and the real test when it is imported (it imports this module, so it
+# cannot be imported here); the count is read first, so no call is made outside forward mode.
+_FORWARD: Any = _NoForwardLevels()
+_carries_tangent = _no_tangent
+
+
 class Tensor(Node):
     """An n-dimensional array with an optional gradient, recording the graph as ops run.
 
@@ -136,7 +151,7 @@ class Tensor(Node):
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied); refused while it would cut the graph."""
-        if self._requires_grad and STATE.grad_enabled:
+        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
             raise self._silent_detach_error("numpy()")
         return self.data
 
@@ -148,7 +163,8 @@ class Tensor(Node):
         """`np.asarray(t)`: the array, unless t requires grad while the graph is recorded
         (PyTorch's rule: the result would silently carry no gradient). An integer or boolean
         dtype is allowed (`np.int64(t)`, as `t.long()` in PyTorch): it has no gradient to lose."""
-        if self._requires_grad and STATE.grad_enabled and (
+        if (self._requires_grad and STATE.grad_enabled
+                or _FORWARD.count and _carries_tangent(self)) and (
                 dtype is None or np.dtype(dtype).kind not in "biu"):
             raise self._silent_detach_error("np.asarray(tensor)")
         data = self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -175,6 +191,14 @@ class Tensor(Node):
         return (PROTOCOLS or _load_protocols()).dispatch_function(func, types, args, kwargs)
 
     def _silent_detach_error(self, what: str) -> AutogradError:
+        if not self._requires_grad:  # a forward-mode tangent (jvp, jacfwd, make_jvp, deriv)
+            return AutogradError(
+                f"{what}: this tensor carries a forward-mode tangent (it is computed inside "
+                "jvp, jacfwd or another forward transform from the differentiated input), and "
+                "a plain number or array made from it would silently carry no derivative. "
+                "Use tensor.detach() when you mean a constant; for differentiable numpy code "
+                "use `import autograd_mini.numpy as np`."
+            )
         return AutogradError(
             f"{what}: this tensor requires grad, and a plain number or array made from it "
             "would silently carry no gradient. Use tensor.detach() (or .item() for a number) "
@@ -238,12 +262,13 @@ class Tensor(Node):
         return bool(self.data)
 
     def __float__(self) -> float:
-        if self._requires_grad and STATE.grad_enabled:  # math.exp(t) would drop the graph
+        # math.exp(t) would drop the graph (or, in forward mode, the tangent)
+        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
             raise self._silent_detach_error("float(tensor)")
         return float(self.data)
 
     def __int__(self) -> int:
-        if self._requires_grad and STATE.grad_enabled:
+        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
             raise self._silent_detach_error("int(tensor)")
         return int(self.data)
 

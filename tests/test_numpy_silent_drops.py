@@ -110,3 +110,58 @@ def test_copy_from_a_tensor_that_requires_grad_is_recorded():
         leaf.copy_(c)
     plain = am.tensor(np.zeros(2))
     assert plain.copy_(am.tensor([1.0, 2.0])) is plain and not plain.requires_grad
+
+
+# ---- forward mode: a tensor carrying a tangent is no more a plain array than one that
+# requires grad (jvp's inputs do not require grad, so these paths were silent there: jvp of
+# x·asarray(x) gave 2 at x = 2 instead of 4, jacfwd of Σ x·[x₀, x₁] gave x instead of 2x)
+
+
+def _times_the_sum_of(call):
+    return lambda t: t * anp.sum(anp.asarray(_first(call(t))))
+
+
+def _add_into_array(t):
+    a = np.zeros(4)
+    a += t
+    return a
+
+
+def _first(value):
+    return value[0] if isinstance(value, tuple) else value
+
+
+FORWARD_DROPS = {
+    "np.asarray": lambda t: t * np.asarray(t),
+    "float": lambda t: t * float(t[0]),
+    "int": lambda t: t * int(t[0]),
+    "numpy()": lambda t: t * t.numpy(),
+    "list of tensors": lambda t: t * [t[0], t[1], t[2], t[3]],
+    "array += t": lambda t: _add_into_array(t) * t,
+    **{name: _times_the_sum_of(call) for name, call in CALLS.items()},
+}
+
+
+@pytest.mark.hardening("engine/regressions")
+@pytest.mark.parametrize("name", list(FORWARD_DROPS))
+def test_forward_mode_refuses_to_turn_a_tensor_with_a_tangent_into_plain_values(name):
+    from autograd_mini.func import jacfwd, jvp
+
+    x, v = _t().data, np.ones(4)
+    with pytest.raises((am.AutogradError, TypeError), match="forward-mode tangent"):
+        jvp(FORWARD_DROPS[name], (x,), (v,))
+    with pytest.raises((am.AutogradError, TypeError), match="forward-mode tangent"):
+        jacfwd(FORWARD_DROPS[name])(x)
+
+
+def test_forward_mode_still_takes_constants_and_detached_values():
+    from autograd_mini.func import jvp
+
+    x, v = np.array([2.0, 3.0]), np.array([1.0, 0.5])
+    c = am.tensor([4.0, 5.0])  # a tensor without a tangent is a constant here
+    _, t = jvp(lambda x: x * np.asarray(c) * float(c[0]), (x,), (v,))
+    np.testing.assert_allclose(t, v * c.data * 4.0)
+    _, t = jvp(lambda x: x * np.asarray(x.detach()), (x,), (v,))  # asked for: x·const
+    np.testing.assert_allclose(t, v * x)
+    _, t = jvp(lambda x: x * anp.asarray(x), (x,), (v,))  # the differentiable spelling
+    np.testing.assert_allclose(t, 2 * x * v)

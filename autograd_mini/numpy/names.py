@@ -111,11 +111,16 @@ def rewrap(value: Any) -> Any:
     return value
 
 
-def _requires_grad(values: Iterable[Any]) -> bool:
+def _has_derivative(values: Iterable[Any]) -> bool:
+    """A Tensor among `values` requires grad while the graph is recorded, or carries a
+    forward-mode tangent (inside jvp, jacfwd, ...)."""
+    from ..forward import carries_tangent
+
     for v in values:
-        if isinstance(v, Tensor) and v.requires_grad:
+        if isinstance(v, Tensor) and (v.requires_grad and STATE.grad_enabled
+                                      or carries_tangent(v)):
             return True
-        if type(v) in (list, tuple) and _requires_grad(v):
+        if type(v) in (list, tuple) and _has_derivative(v):
             return True
     return False
 
@@ -135,11 +140,12 @@ def on_values(name: str, numpy_fn: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         if holds_tensor(args) or holds_tensor(kwargs.values()):
             out = numpy_fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()})
-            if _holds_float(out) and STATE.grad_enabled and (
-                    _requires_grad(args) or _requires_grad(kwargs.values())):
+            if _holds_float(out) and (_has_derivative(args)
+                                      or _has_derivative(kwargs.values())):
                 raise TypeError(
-                    f"numpy.{name} on a tensor that requires grad: its floating result would "
-                    f"carry no gradient (numpy.{name} is not differentiable in autograd_mini); "
+                    f"numpy.{name} on a tensor that requires grad (or carries a forward-mode "
+                    "tangent): its floating result would carry no derivative "
+                    f"(numpy.{name} is not differentiable in autograd_mini); "
                     f"call it on tensor.detach(), or inside am.no_grad(), for the values")
             return rewrap(out)
         return numpy_fn(*args, **kwargs)

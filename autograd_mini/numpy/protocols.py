@@ -43,8 +43,11 @@ def _foreign_operand(inputs: tuple) -> bool:
 
 
 def _requires_grad(values: Any) -> bool:
-    return STATE.grad_enabled and any(
-        isinstance(v, Tensor) and v.requires_grad for v in values)
+    """A Tensor among `values` requires grad while recording, or has a forward-mode tangent."""
+    from ..forward import carries_tangent
+
+    return any(isinstance(v, Tensor) and (v.requires_grad and STATE.grad_enabled
+                                          or carries_tangent(v)) for v in values)
 
 
 def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -56,8 +59,8 @@ def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict)
         if _requires_grad((*inputs, *kwargs["out"])):
             raise TypeError(
                 f"numpy.{name}(..., out=...) would write a result that requires grad into a "
-                f"plain array and drop its gradient; write it out of place (a = a + t, or "
-                f"autograd_mini's {name}) instead"
+                "plain array and drop its gradient (or its forward-mode tangent); write it out "
+                f"of place (a = a + t, or autograd_mini's {name}) instead"
             )
         out = kwargs.pop("out")
         # A Tensor given as out= changes in place, as `t += 1` does: the same checks first
