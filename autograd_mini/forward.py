@@ -148,18 +148,27 @@ def propagate_tangents(prim: Any, out: Tensor, parents: tuple, params: dict) -> 
             table[id(out)] = (out, tangent)
 
 
-def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: list,
-                level: int) -> Tensor | None:
-    rule = prim.jvp
-    if rule is None:
+def _jvp_rule(prim: Any) -> Any:
+    """The op's JVP rule, or an error that says forward mode cannot pass this op."""
+    if prim.jvp is None:
         raise AutogradError(
             f"forward mode: the op '{prim.name}' has no JVP rule yet (its declaration lacks "
             "jvp=...); use reverse mode (grad, jacrev) for this function"
         )
-    # On arrays when nothing can differentiate the tangent: no outer level, no graph.
-    plain = level == 0 and not out._requires_grad and not any(
+    return prim.jvp
+
+
+def _on_arrays(out: Tensor, tangents: list, level: int) -> bool:
+    """True when nothing can differentiate the tangent (no outer level, no graph): the rule
+    then runs on plain arrays."""
+    return level == 0 and not out._requires_grad and not any(
         t is not None and t._requires_grad for t in tangents)
-    if plain:
+
+
+def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: list,
+                level: int) -> Tensor | None:
+    rule = _jvp_rule(prim)
+    if _on_arrays(out, tangents, level):
         result = rule(tuple(None if t is None else t.data for t in tangents), out.data,
                       tuple(p.data for p in parents), _ARRAYS, **params)
         if result is None:
@@ -185,14 +194,8 @@ def _tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: 
 def _batched_tangent_of(prim: Any, out: Tensor, parents: tuple, params: dict, tangents: list,
                         level: int, batch: int) -> Tensor | None:
     """`_tangent_of` for tangents with a leading batch axis: shape (batch,) + value's shape."""
-    rule = prim.jvp
-    if rule is None:
-        raise AutogradError(
-            f"forward mode: the op '{prim.name}' has no JVP rule yet (its declaration lacks "
-            "jvp=...); use reverse mode (grad, jacrev) for this function"
-        )
-    plain = level == 0 and not out._requires_grad and not any(
-        t is not None and t._requires_grad for t in tangents)
+    rule = _jvp_rule(prim)
+    plain = _on_arrays(out, tangents, level)
     if plain:
         xp, value, inputs = _ARRAYS, out.data, tuple(p.data for p in parents)
         ts = tuple(None if t is None else t.data for t in tangents)
