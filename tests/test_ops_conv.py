@@ -79,6 +79,42 @@ def test_conv_family_jvps_agree_with_vjps(case):
     _jvp_against_vjp("conv_weight", [x.data, y], {**geo, "shape": w.shape})
 
 
+def test_conv_weight_gradient_reuses_the_forward_columns_once():
+    """The conv node keeps x's im2col columns for its weight gradient and lets them go once
+    used: a second backward (retain_graph) rebuilds them and gives the same gradients, and
+    the drawing's op label does not show the kept columns."""
+    import autograd_mini.ops.conv as conv_ops
+
+    rng = np.random.default_rng(3)
+    x = am.tensor(rng.standard_normal((4, 3, 9, 8)), requires_grad=True)
+    w = am.tensor(rng.standard_normal((5, 3, 3, 2)), requires_grad=True)
+    built = []
+    columns = conv_ops._columns
+
+    def counting(*args, **kwargs):
+        built.append(args[0].shape)
+        return columns(*args, **kwargs)
+
+    conv_ops._columns = counting
+    try:
+        y = am.conv(x, w, stride=(2, 1), padding=1)
+        kept = y.op_params["_keep"]
+        assert "_keep" not in am.viz.dot._params_text(y.op_params)
+        assert kept.cols is not None and len(built) == 1
+        (y * y).sum().backward(retain_graph=True)
+        assert kept.cols is None and len(built) == 1  # taken, not rebuilt
+        first = (np.array(x.grad.data), np.array(w.grad.data))
+        x.grad = w.grad = None
+        (y * y).sum().backward()
+        assert len(built) == 2  # the second backward rebuilt them
+    finally:
+        conv_ops._columns = columns
+    np.testing.assert_array_equal(x.grad.data, first[0])
+    np.testing.assert_array_equal(w.grad.data, first[1])
+    xt, wt = x.detach(), w.detach()  # a weight without a gradient keeps nothing
+    assert "_keep" not in am.conv(xt, wt).op_params
+
+
 @settings(max_examples=8)
 @given(pool_cases())
 def test_pool_gradients_match_finite_differences(case):

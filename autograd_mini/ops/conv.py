@@ -94,9 +94,37 @@ def _columns(x: np.ndarray, kernel: tuple[int, ...], groups: int, stride, paddin
     return cols.reshape(groups, -1, n * math.prod(out)), out
 
 
-def _conv_forward(x, w, *, stride, padding, dilation, groups):
+class _KeptColumns:
+    """The forward's im2col columns of x, kept on a conv node whose weight needs a gradient:
+    conv_weight(x, g) in its VJP takes them instead of building the same columns again (one
+    of the four im2col copies of a conv layer's training step). They are let go once taken,
+    so they live from the forward to the backward; a later backward (retain_graph) or a JVP
+    rebuilds them. Taken only for the very array they were made from (`x is`), and the
+    engine refuses a backward through an input written in place since."""
+
+    __slots__ = ("x", "cols")
+
+    def __init__(self) -> None:
+        self.x = self.cols = None
+
+    def keep(self, x: np.ndarray, cols: np.ndarray) -> None:
+        self.x, self.cols = x, cols
+
+    def take(self, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray | None:
+        cols = self.cols if self.x is x and self.cols is not None and \
+            self.cols.shape[-1] == x.shape[0] * math.prod(out) else None
+        self.x = self.cols = None
+        return cols
+
+    def __repr__(self) -> str:
+        return "<kept columns>" if self.cols is not None else "<no columns>"
+
+
+def _conv_forward(x, w, *, stride, padding, dilation, groups, _keep=None):
     n, o = x.shape[0], w.shape[0]
     cols, out = _columns(x, w.shape[2:], groups, stride, padding, dilation)
+    if _keep is not None:
+        _keep.keep(x, cols)
     w2 = w.reshape(groups, o // groups, -1)  # (G, O/G, C/G·K)
     y = np.matmul(w2, cols)  # (G, O/G, N·Q): one BLAS product per group
     y = y.reshape((o, n) + out)
@@ -132,26 +160,29 @@ def _conv_transpose_forward(g, w, *, stride, padding, dilation, groups, shape):
     return np.ascontiguousarray(_unpad(np.moveaxis(gx, -1, 0), padding))
 
 
-def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape):
-    cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation, g.shape[2:])
+def _conv_weight_forward(x, g, *, stride, padding, dilation, groups, shape, _keep=None):
+    cols = None if _keep is None else _keep.take(x, g.shape[2:])
+    if cols is None:
+        cols, _ = _columns(x, tuple(shape[2:]), groups, stride, padding, dilation,
+                           g.shape[2:])
     # gwᵀ = cols · gᵀ: the long N·Q axis is contracted with the columns as the left, row-major
     # operand, twice as fast as g · colsᵀ for LeNet's conv1 (the transpose back is small)
     gw = np.matmul(cols, _grouped_output(g, groups).transpose(0, 2, 1))  # (G, C/G·K, O/G)
     return np.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(shape)
 
 
-def _conv_vjp(g, out, inputs, needs, xp, **geo):
+def _conv_vjp(g, out, inputs, needs, xp, *, _keep=None, **geo):
     x, w = inputs
     gx = xp.conv_transpose(g, w, shape=x.shape, **geo) if needs[0] else None
-    gw = xp.conv_weight(x, g, shape=w.shape, **geo) if needs[1] else None
+    gw = xp.conv_weight(x, g, shape=w.shape, _keep=_keep, **geo) if needs[1] else None
     return gx, gw
 
 
 def _bilinear_jvp(op):
     """The JVP of an op linear in each of its two inputs (conv, conv_transpose, conv_weight):
     f(t_a, b) + f(a, t_b), leaving out a term whose tangent is None."""
-    def jvp(t, out, inputs, xp, **params):
-        f = getattr(xp, op)
+    def jvp(t, out, inputs, xp, *, _keep=None, **params):
+        f = getattr(xp, op)  # (conv's kept columns are x's, not a tangent's: left out)
         a, b = inputs
         parts = []
         if t[0] is not None:
@@ -178,7 +209,7 @@ def _conv_transpose_vjp(gg, out, inputs, needs, xp, *, shape, **geo):
     return gg_g, gg_w
 
 
-def _conv_weight_vjp(gw, out, inputs, needs, xp, *, shape, **geo):
+def _conv_weight_vjp(gw, out, inputs, needs, xp, *, shape, _keep=None, **geo):
     x, g = inputs  # out = conv_weight(x, g) has w's shape; gw does too
     gx = xp.conv_transpose(g, gw, shape=x.shape, **geo) if needs[0] else None
     gg = _cropped(xp.conv(x, gw, **geo), g.shape) if needs[1] else None
@@ -258,7 +289,10 @@ def _conv_parse(x: Any, weight: Any, stride: Any = 1, padding: Any = 0, dilation
         if size + p[0] + p[1] < dil * (k - 1) + 1:
             raise ShapeError(f"conv: input spatial size {tx.shape[2:]} with padding {pads} is "
                              f"smaller than the dilated kernel {kernel} (dilation {dilation})")
-    return (tx, tw), {"stride": stride, "padding": pads, "dilation": dilation, "groups": groups}
+    params = {"stride": stride, "padding": pads, "dilation": dilation, "groups": groups}
+    if tw.requires_grad:  # its gradient will need x's columns: the forward keeps them
+        params["_keep"] = _KeptColumns()
+    return (tx, tw), params
 
 
 def _conv_transpose_parse(g: Any, weight: Any, stride: Any = 1, padding: Any = 0,

@@ -395,7 +395,7 @@ def _value_attrs(node: Any, view: View) -> dict[str, str]:
 def _params_text(params: dict[str, Any]) -> str:
     parts = []
     for key, value in params.items():
-        if value is None or value is False:
+        if value is None or value is False or key.startswith("_"):  # _x: a cache, not math
             continue
         if isinstance(value, np.ndarray):
             parts.append(f"{key} {shape_text(value.shape)}")
