@@ -7,6 +7,7 @@
     x.grad  # Tensor([2., 4.])
 """
 
+from .allocator import retain_freed_memory
 from .autograd import backward, grad
 from .engine import sum_to_shape, topological_order
 from .errors import AnomalyError, AutogradError, ShapeError
@@ -48,6 +49,7 @@ __all__ = [
     "draw_graph", "print_graph", "replay_backward", "save_graph",
     "AnomalyError", "as_tensor", "AutogradError", "backward", "detect_anomaly", "enable_grad",
     "grad", "gradcheck", "GradcheckError", "gradgradcheck", "is_anomaly_enabled",
-    "is_grad_enabled", "no_grad", "numerical_jacobian", "set_grad_enabled", "ShapeError",
+    "is_grad_enabled", "no_grad", "numerical_jacobian", "retain_freed_memory",
+    "set_grad_enabled", "ShapeError",
     "sum_to_shape", "taylor_test", "Tensor", "tensor", "topological_order", *_op_functions,
 ]

@@ -75,18 +75,26 @@ def numpy_threads() -> int:
     return os.cpu_count() or 1
 
 
-def prepare(framework: str, threads: int | None = None) -> dict[str, Any]:
+def prepare(framework: str, threads: int | None = None, allocator: str = "default"
+            ) -> dict[str, Any]:
     """Import `framework` in this (worker) process and give PyTorch numpy's thread count.
 
     `threads` (the runner's --threads) limits numpy's BLAS through threadpoolctl first; the
-    environment is never changed.
+    environment is never changed. `allocator="retain"` (the runner's --allocator) makes glibc
+    keep freed memory for reuse in this worker, whatever the framework
+    (autograd_mini/allocator.py), so every framework measures under the same malloc settings.
     """
+    info: dict[str, Any] = {"allocator": allocator}
+    if allocator == "retain":
+        from autograd_mini.allocator import retain_freed_memory
+
+        info["allocator_applied"] = retain_freed_memory()
     if threads is not None:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=threads, user_api="blas")
     threads = numpy_threads()
-    info: dict[str, Any] = {"numpy_threads": threads, "load_1m": os.getloadavg()[0]}
+    info.update({"numpy_threads": threads, "load_1m": os.getloadavg()[0]})
     framework = MODULES.get(framework, framework)
     if framework == "torch":
         import torch

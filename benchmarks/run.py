@@ -56,6 +56,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "or results-quick.json with --quick)")
     parser.add_argument("--mnist-dir", default=DEFAULT_MNIST_DIR,
                         help="folder with the four gzipped MNIST IDX files")
+    parser.add_argument("--allocator", choices=("default", "retain"), default="default",
+                        help="retain: every worker, whatever its framework, keeps freed memory "
+                             "for reuse (glibc mallopt, autograd_mini.retain_freed_memory); "
+                             "default: the C library's own settings")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit numpy's BLAS (threadpoolctl) and PyTorch to this many "
                              "threads (default: numpy's own setting, given to PyTorch too)")
@@ -139,7 +143,7 @@ def _spec(workload: str, case: Case, framework: str, args: argparse.Namespace
           ) -> dict[str, Any]:
     """What one worker process measures."""
     return {"workload": workload, "framework": framework, "params": case.params,
-            "budget_s": case.budget_s, "threads": args.threads}
+            "budget_s": case.budget_s, "threads": args.threads, "allocator": args.allocator}
 
 
 def _disagree(runs: list[dict[str, Any]], spread: float = 1.5) -> bool:
@@ -292,7 +296,9 @@ def render(results: list[dict[str, Any]], checks: list[dict[str, Any]],
                      "competed for the CPUs, so these timings are unreliable; rerun when idle, "
                      "or with --threads 1 --stat best (multithreaded BLAS stalls badly when "
                      "the cores are shared).")
+    allocators = sorted({str(r.get("allocator", "default")) for r in results})
     parts.append(f"threads: numpy BLAS {info['numpy_threads']}, PyTorch set to the same; "
+                 f"malloc: {', '.join(allocators)} for every framework; "
                  f"autograd_mini style: {info['autograd_mini_style']['style']} "
                  f"({info['autograd_mini_style']['why']})")
     return "\n\n".join(parts)

@@ -22,7 +22,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     workload = WORKLOADS[spec["workload"]]
     framework = spec["framework"]
     result: dict[str, Any] = {"status": "ok"}
-    result.update(frameworks.prepare(framework, spec.get("threads")))
+    result.update(frameworks.prepare(framework, spec.get("threads"),
+                                     spec.get("allocator", "default")))
     rss_before = current_rss_bytes()
     try:
         result.update(workload.measure(framework, spec["params"], spec["budget_s"]))
