@@ -311,8 +311,8 @@ def run_backward(
                 a, b = parents
                 if a._version[0] > clock or b._version[0] > clock or tensor._version[0] > clock:
                     _raise_mutated(tensor, prim, parents, clock)
-                needs = (a._requires_grad, b._requires_grad) if reach is None else \
-                    (id(a) in reach, id(b) in reach)
+                # (`reach` prunes only recorded VJPs: first order, every parent is asked for)
+                needs = (a._requires_grad, b._requires_grad)
                 if tensor._params:
                     grads = prim.vjp(g, tensor.data, (a.data, b.data), needs, NUMPY_MODE,
                                      **tensor._params)
@@ -327,10 +327,9 @@ def run_backward(
             else:
                 if tensor._version[0] > clock or any(p._version[0] > clock for p in parents):
                     _raise_mutated(tensor, prim, parents, clock)
-                needs = tuple(p._requires_grad for p in parents) if reach is None else \
-                    tuple(id(p) in reach for p in parents)
-                grads = prim.vjp(g, tensor.data, tuple(p.data for p in parents), needs,
-                                 NUMPY_MODE, **tensor._params)
+                grads = prim.vjp(g, tensor.data, tuple(p.data for p in parents),
+                                 tuple(p._requires_grad for p in parents), NUMPY_MODE,
+                                 **tensor._params)
             if freed_by is not None:
                 tensor._freed = freed_by
             position = -1
