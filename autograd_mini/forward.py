@@ -110,6 +110,19 @@ def carries_tangent(tensor: Tensor) -> bool:
     return False
 
 
+
+def hand_over_tangent(source: Tensor, target: Tensor) -> None:
+    """Give `target` the tangents `source` has at the visible levels (`source` loses them):
+    an in-place write (x[i] = y) keeps the written tensor's identity while its value, and so
+    its tangent, moves to a new node (ops/shape.py)."""
+    state = _LEVELS
+    for k in range(state.visible):
+        table = state.tables[k]
+        entry = table.get(id(source))
+        if entry is not None and entry[0] is source:
+            del table[id(source)]
+            table[id(target)] = (target, entry[1])
+
 _tensor_module._carries_tangent = carries_tangent
 _tensor_module._FORWARD = FORWARD_USERS
 

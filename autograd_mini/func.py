@@ -393,21 +393,74 @@ def elementwise_grad(fun: Callable, argnums: Argnums = 0, *, argnum: int | None 
     return gradient
 
 
+class _OutputTree:
+    """`fun` seen through its output: a (nested) list/tuple/dict of values is joined into one
+    vector (each leaf raveled), so vjp/jvp take a cotangent and give a value and a tangent of
+    the output's own structure, shapes and dtypes, as HIPS and JAX do."""
+
+    def __init__(self, fun: Callable, where: str) -> None:
+        self.fun, self.where = fun, where
+        self.rebuild: Callable[[list[Any]], Any] | None = None
+        self.leaves: list[tuple[tuple[int, ...], np.dtype]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.fun(*args, **kwargs)
+        if not isinstance(out, (list, tuple, dict)):
+            return out
+        values, self.rebuild = _flatten(out)
+        if not values:
+            raise TypeError(f"{self.where}: the function returned an empty "
+                            f"{type(out).__name__}; there is nothing to differentiate")
+        tensors = [_as_output(v, self.where) for v in values]
+        self.leaves = [(t.shape, t.dtype) for t in tensors]
+        from .functional import concatenate
+        return concatenate([t.reshape(-1) for t in tensors])
+
+    def split(self, joined: Any) -> Any:
+        """The joined vector (array or Tensor) back in the output's structure."""
+        if self.rebuild is None:
+            return joined
+        pieces, start = [], 0
+        for shape, dtype in self.leaves:
+            size = int(np.prod(shape, dtype=np.int64))
+            piece = joined[start:start + size].reshape(shape)
+            pieces.append(piece if piece.dtype == dtype else piece.astype(dtype))
+            start += size
+        return self.rebuild(pieces)
+
+    def join(self, cotangent: Any) -> Any:
+        """A cotangent of the output's structure as one vector (Tensors stay on the graph)."""
+        if self.rebuild is None:
+            return cotangent
+        values, _ = _flatten(cotangent)
+        shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in values]
+        if shapes != [shape for shape, _ in self.leaves]:
+            raise ValueError(f"{self.where}: the cotangent's leaves have shapes {shapes}; the "
+                             f"output's are {[shape for shape, _ in self.leaves]}")
+        from .functional import concatenate
+        return concatenate([(v if isinstance(v, Tensor) else Tensor._make(
+            np.asarray(v, dtype=dtype), False)).reshape(-1)
+            for v, (_, dtype) in zip(values, self.leaves)])
+
+
 def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
     """(fun(*primals), vjp_fn): vjp_fn(cotangent) returns cotangent·J for every primal (a
-    tuple, as JAX), and may be called repeatedly."""
+    tuple, as JAX), and may be called repeatedly. `fun` may return a list/tuple/dict of
+    arrays; the cotangent then has that structure."""
+    tree = _OutputTree(fun, "vjp")
     with _Transform() as nested:
         inputs = _Inputs(primals, tuple(range(len(primals))), "vjp")
-        out = _as_output(fun(*inputs.args), "vjp")
+        out = _as_output(tree(*inputs.args), "vjp")
     keep = nested or _given_requires_grad(primals, tuple(range(len(primals))))
 
     def vjp_fn(cotangent: Any) -> tuple:
         with _Transform() as inner_nested:
+            cotangent = tree.join(cotangent)
             cg = keep or inner_nested or isinstance(cotangent, Tensor) and cotangent.requires_grad
             grads = _reverse(out, inputs.leaves, cotangent, create_graph=cg, retain_graph=True)
             return inputs.export(grads, cg, single=False)
 
-    return _export(out, "array", keep), vjp_fn
+    return tree.split(_export(out, "array", keep)), vjp_fn
 
 
 # ---- forward mode --------------------------------------------------------------------------------
@@ -445,19 +498,22 @@ def _forward_pass(fun: Callable, args: tuple, argnums: tuple[int, ...], tangents
 
 
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """(fun(*primals), J·tangents) by forward mode: one pass, whatever the output size."""
+    """(fun(*primals), J·tangents) by forward mode: one pass, whatever the output size. A
+    list/tuple/dict output gives a value and a tangent of that structure."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     flat_tangents = [t for tree in tangents for t in _flatten(tree)[0]]
+    tree = _OutputTree(fun, "jvp")
     with _Transform() as nested:
-        out, tangent, inputs = _forward_pass(fun, primals, tuple(range(len(primals))),
+        out, tangent, inputs = _forward_pass(tree, primals, tuple(range(len(primals))),
                                              flat_tangents, "jvp")
         if len(flat_tangents) != len(inputs.leaves):
             raise ValueError("jvp: tangents must have the same structure as primals")
         keep = nested or _given_requires_grad(primals, tuple(range(len(primals)))) or \
             _uses_other_grad_leaves(out) or _uses_other_grad_leaves(tangent)
-        return _export(out, "array", keep), _export(tangent, "array", keep)
+        return (tree.split(_export(out, "array", keep)),
+                tree.split(_export(tangent, "array", keep)))
 
 
 # ---- Jacobians -----------------------------------------------------------------------------------

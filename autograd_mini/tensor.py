@@ -342,9 +342,14 @@ class Tensor(Node):
             )
 
     def _inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
-        if STATE.grad_enabled and not (self.is_leaf and self._requires_grad) and (
-                self._requires_grad or isinstance(other, Tensor) and other._requires_grad):
-            return self._recorded_inplace(ufunc, other, what)
+        # Forward mode: x or y carries a tangent; recorded so x's tangent follows its new value
+        # (a plain update kept x's old tangent: wrong derivatives, silently).
+        tangents = bool(_FORWARD.count) and (
+            _carries_tangent(self) or isinstance(other, Tensor) and _carries_tangent(other))
+        if not (STATE.grad_enabled and self.is_leaf and self._requires_grad) and (
+                tangents or STATE.grad_enabled and (
+                    self._requires_grad or isinstance(other, Tensor) and other._requires_grad)):
+            return self._recorded_inplace(ufunc, other, what, tangents)
         self._check_inplace(what)
         if isinstance(other, Tensor):
             if other._requires_grad and STATE.grad_enabled:
@@ -357,12 +362,14 @@ class Tensor(Node):
         self.bump_version()
         return self
 
-    def _recorded_inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
+    def _recorded_inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str,
+                          tangents: bool = False) -> Tensor:
         """`x += y` on a recorded value (the course's `cost_sum += err_sqr` in a loop): x
         becomes the output of the recorded op, as `x[i] = y` does (PyTorch's rule; HIPS
         autograd rebinds the name), so the sum keeps every term's gradient."""
         if not self.data.flags.writeable:
             self._check_inplace(what)
+        from .forward import hand_over_tangent  # forward.py imports this module
         from .ops.shape import check_no_view_is_left_behind  # the ops import this module
 
         check_no_view_is_left_behind(self, f"x {what} y")
@@ -373,14 +380,22 @@ class Tensor(Node):
             raise ShapeError(f"{what}: the result would have shape {shape} and dtype {dtype}, "
                              f"but an in-place update keeps the tensor's {self.shape} "
                              f"{self.dtype}; write x = x {what[0]} y instead")
-        # The value before the update becomes a tensor of its own (its node moves to it).
+        # The value before the update becomes a tensor of its own (its node and tangents move
+        # to it). Under no_grad only a tangent is carried: x keeps its node and requires_grad.
+        moves_node = STATE.grad_enabled
         before = Tensor._make(self.data.copy(), self._requires_grad)
-        before._take_node(self)
+        if moves_node:
+            before._take_node(self)
+        if tangents:
+            hand_over_tangent(self, before)
         self.bump_version()  # before the op records, so its output counts as unchanged
         out = _OUT_OF_PLACE[ufunc](before, other)
         self.data[...] = out.data  # the same memory, so views of x see the change
-        self._requires_grad = True
-        self._take_node(out)
+        if moves_node:
+            self._requires_grad = out._requires_grad
+            self._take_node(out)
+        if tangents:
+            hand_over_tangent(out, self)
         return self
 
     def __iadd__(self, other: ArrayLike) -> Tensor:

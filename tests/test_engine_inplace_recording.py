@@ -74,3 +74,54 @@ def test_an_update_that_would_change_the_shape_says_so():
     with pytest.raises(am.ShapeError, match=r"\+=: .*shape \(3, 2\).*\(2,\)"):
         h += am.tensor(np.ones((3, 2)))
     np.testing.assert_array_equal(h.data, [1.0, 2.0])
+
+
+def _set_then_update(x):
+    """x[i] = y and x op= y on values that carry forward-mode tangents."""
+    y = x * 2.0
+    y[0] = x[1] ** 2  # a tangent written into a tensor that has one
+    y += x ** 2
+    y *= x
+    z = am.tensor(np.zeros(3))
+    z[1] = x[2] * x[0]  # a tangent written into a constant
+    z -= x
+    return y + z
+
+
+def _central(f, x, v, eps=1e-6):
+    return (np.asarray(f(x + eps / 2 * v)) - np.asarray(f(x - eps / 2 * v))) / eps
+
+
+def test_forward_mode_follows_assignments_and_in_place_updates():
+    """jvp kept the tangent a tensor had before `x[i] = y` or `x += y` (the plain in-place
+    path ran, as no input requires grad in forward mode): wrong derivatives, silently. HIPS's
+    test_graphs.py test_assignment_raises_error found it (tangent 1 where 0 was due)."""
+    from autograd_mini.func import hessian, jacfwd, jacrev, jvp
+
+    x, v = np.array([0.5, -1.5, 2.0]), np.array([1.0, 2.0, 3.0])
+    _, tangent = jvp(_set_then_update, (x,), (v,))
+    np.testing.assert_allclose(tangent, _central(_set_then_update, x, v), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jacfwd(_set_then_update)(x), jacrev(_set_then_update)(x),
+                               rtol=1e-12)
+
+    def cost(x):
+        return am.sum(_set_then_update(x) ** 2)
+
+    np.testing.assert_allclose(hessian(cost)(x), jacrev(jacrev(cost))(x), rtol=1e-10)
+
+    def into_the_input(a):  # a jvp input is a leaf that does not require grad
+        a[1] = 3.0
+        return a * 1.0
+
+    _, tangent = jvp(into_the_input, (x.copy(),), (v,))
+    np.testing.assert_array_equal(tangent, [1.0, 0.0, 3.0])
+
+    def under_no_grad(x):
+        y = x * 2.0
+        with am.no_grad():
+            y[0] = x[1] ** 2
+            y += x
+        return y
+
+    _, tangent = jvp(under_no_grad, (x,), (v,))
+    np.testing.assert_allclose(tangent, _central(under_no_grad, x, v), rtol=1e-6, atol=1e-8)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+import autograd_mini.numpy as anp
 from autograd_mini.func import (
     elementwise_grad,
     grad,
@@ -16,6 +17,8 @@ from autograd_mini.func import (
     jacobian,
     jacrev,
     jvp,
+    make_jvp,
+    make_vjp,
     value_and_grad,
     vjp,
 )
@@ -221,6 +224,59 @@ def test_jvp_and_vjp():
     np.testing.assert_allclose(g, df(x) * [3.0, 1.0])
     (g2,) = pullback(np.ones(2))  # callable again
     np.testing.assert_allclose(g2, df(x))
+
+
+def test_jvp_and_vjp_of_a_function_returning_a_container():
+    """vjp and jvp (and HIPS's make_vjp/make_jvp on them) take a function returning a nested
+    list/tuple/dict: the value, the tangent and the cotangent have its structure, shapes and
+    dtypes, as JAX's do (was: TypeError "the function returned a tuple"). HIPS's own
+    check_grads builds such functions at second order for a tuple argnum."""
+    x = np.array([0.3, -1.2])
+
+    def fun(x):
+        return (anp.sin(x), {"p": x[0] * x[1], "q": [x ** 2]})
+
+    value, tangent = jvp(fun, (x,), (np.array([1.0, 0.5]),))
+    assert type(value) is tuple and type(value[1]) is dict and type(value[1]["q"]) is list
+    np.testing.assert_allclose(value[0], np.sin(x))
+    np.testing.assert_allclose(tangent[0], np.cos(x) * [1.0, 0.5])
+    np.testing.assert_allclose(tangent[1]["p"], 0.5 * x[0] + x[1])
+    np.testing.assert_allclose(tangent[1]["q"][0], 2 * x * [1.0, 0.5])
+    assert tangent[1]["p"].shape == ()
+    value2, pullback = vjp(fun, x)
+    np.testing.assert_allclose(value2[1]["q"][0], x ** 2)
+    (g,) = pullback((np.array([1.0, 2.0]), {"p": 3.0, "q": [np.array([-1.0, 1.0])]}))
+    np.testing.assert_allclose(g, np.cos(x) * [1.0, 2.0] + 3.0 * x[::-1] + 2 * x * [-1.0, 1.0])
+    # float32 leaves stay float32, a float64 leaf next to them stays float64
+    x32 = x.astype(np.float32)
+    value, tangent = jvp(lambda x: [x * 2.0, anp.sum(x.astype(np.float64))], (x32,),
+                         (np.ones(2, np.float32),))
+    assert [v.dtype for v in value] == [np.float32, np.float64]
+    assert [t.dtype for t in tangent] == [np.float32, np.float64]
+    # second order: the cotangent itself is differentiated (HIPS's check_grads does this)
+    def second(x, u):
+        return vjp(lambda y: (y * y, anp.sum(y)), x)[1]((u, 1.0))[0]
+
+    np.testing.assert_allclose(jacfwd(second, 1)(x, np.ones(2)), np.diag(2 * x))
+    np.testing.assert_allclose(jacrev(second, 0)(x, np.ones(2) * 3.0), np.eye(2) * 6.0)
+    # HIPS's names on top: make_vjp's pullback gives the one argument's gradient
+    vjp_fn, value = make_vjp(fun)(x)
+    np.testing.assert_allclose(vjp_fn((np.zeros(2), {"p": 1.0, "q": [np.zeros(2)]})), x[::-1])
+    np.testing.assert_allclose(make_jvp(fun)(x)(np.ones(2))[1][1]["p"], x.sum())
+
+
+@pytest.mark.hardening("engine/transform-container-output")
+def test_a_container_output_with_nothing_in_it_or_a_mismatched_cotangent_is_refused():
+    with pytest.raises(TypeError, match=r"^jvp: the function returned an empty tuple"):
+        jvp(lambda x: (), (np.ones(2),), (np.ones(2),))
+    with pytest.raises(TypeError, match=r"^vjp: the function returned an empty dict"):
+        vjp(lambda x: {}, np.ones(2))
+    _, pullback = vjp(lambda x: (x, x[0]), np.ones(2))
+    with pytest.raises(ValueError, match=r"^vjp: the cotangent's leaves have shapes \[\(2,\)\]; "
+                                         r"the output's are \[\(2,\), \(\)\]"):
+        pullback((np.ones(2),))
+    with pytest.raises(TypeError, match=r"^jvp: .*bool"):
+        jvp(lambda x: (x, x > 0.0), (np.ones(2),), (np.ones(2),))
 
 
 def test_no_perturbation_confusion():

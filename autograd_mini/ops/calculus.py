@@ -176,11 +176,16 @@ def _one_axis(t: Tensor, axis: int, spacing: Any, edge_order: int) -> Tensor:
     return _concatenate([first, inside, last], axis)
 
 
+# several axes: numpy 2 returns a tuple of arrays, numpy 1 a list; the installed numpy's kind
+_SEVERAL_AXES = tuple if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else list
+
+
 @composite("gradient")
 def gradient(f: ArrayLike, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
     """gradient(f, *spacing; axis, edge_order): ∂f/∂x_k by second-order central differences
     inside and first- or second-order one-sided differences at the ends (numpy's formulas, for
-    uniform steps and for coordinate arrays); a list for several axes, as numpy."""
+    uniform steps and for coordinate arrays); for several axes a tuple (numpy 2) or a list
+    (numpy 1), as the installed numpy."""
     t = floating(as_tensor(f, op="gradient"))
     if t.ndim == 0:
         raise ValueError("gradient: needs an input with at least 1 dim, got a 0-d tensor")
@@ -201,7 +206,7 @@ def gradient(f: ArrayLike, *varargs: Any, axis: Any = None, edge_order: int = 1)
     spacings = _spacings(varargs, axes, t)
     t = _promoted(t, *spacings)  # float32 f with float64 coordinates: differences in float64
     out = [_one_axis(t, k, h, edge_order) for k, h in zip(axes, spacings)]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else _SEVERAL_AXES(out)
 
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid"]

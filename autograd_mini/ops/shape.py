@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import apply
 from ..errors import AutogradError, ShapeError
+from ..forward import FORWARD_USERS, carries_tangent, hand_over_tangent
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .args import as_int, as_tensor, is_int, normalize_index, single_axis
@@ -305,14 +306,19 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     """`x[i] = y`: when y (or x) takes part in the graph, x becomes the output of a recorded
     `setitem` (as in PyTorch), so y's gradient is not lost; otherwise a plain in-place write."""
     index = normalize_index(index)
-    records = STATE.grad_enabled and (
+    # Forward mode: x or y carries a tangent (a jvp input, or computed from one); the write is
+    # recorded so that the setitem JVP rule gives x its new tangent (a plain write kept x's old
+    # tangent: wrong derivatives, silently).
+    tangents = bool(FORWARD_USERS.count) and (
+        carries_tangent(self) or (isinstance(value, Tensor) and carries_tangent(value)))
+    records = tangents or STATE.grad_enabled and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     if not records:
         self._check_inplace("__setitem__")
         self.data[index] = value.data if isinstance(value, Tensor) else value
         self.bump_version()
         return
-    if self.is_leaf and self._requires_grad:
+    if self.is_leaf and self._requires_grad and STATE.grad_enabled:
         raise AutogradError(
             "__setitem__: in-place change of a leaf tensor that requires grad; build a new "
             "tensor instead (e.g. am.where(mask, y, x)), or assign under `with am.no_grad():`"
@@ -322,15 +328,23 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     check_no_view_is_left_behind(self, "x[i] = y")
     # The value before the assignment becomes a tensor of its own (its node moves to it), so
     # the recorded graph keeps it; then this tensor turns into the setitem output.
-    before = Tensor._make(self.data.copy() if self._requires_grad else self.data,
+    # Under no_grad only a tangent is carried: x keeps its node and requires_grad.
+    moves_node = STATE.grad_enabled
+    before = Tensor._make(self.data.copy() if self._requires_grad or tangents else self.data,
                           self._requires_grad)
-    before._take_node(self)
+    if moves_node:
+        before._take_node(self)
+    if tangents:
+        hand_over_tangent(self, before)
     value = as_tensor(value, self, "__setitem__")
     self.data[index] = value.data  # the same memory, so views of x see the change
     self.bump_version()
     out = apply(SETITEM, (before, value), {"index": index})  # recorded after the change
-    self._requires_grad = True
-    self._take_node(out)
+    if moves_node:
+        self._requires_grad = out._requires_grad
+        self._take_node(out)
+    if tangents:
+        hand_over_tangent(out, self)
 
 
 Tensor.__setitem__ = _setitem  # type: ignore[method-assign]
