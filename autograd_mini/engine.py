@@ -186,7 +186,7 @@ def topological_order(roots: Sequence[Tensor], *, constants: bool = False) -> li
 def reaches_leaf(root: Tensor, wanted: Callable[[Tensor], bool]) -> bool:
     """True when a leaf that requires grad and satisfies `wanted` lies behind `root` (root
     included): a depth-first search that stops at the first one (no ordering, only a yes or
-    no; func.py asks it whether a function uses parameters besides the transform's inputs)."""
+    no; transforms.py asks it whether a function uses parameters besides the transform's inputs)."""
     if not root._requires_grad:
         return False
     seen: set[int] = set()

@@ -59,7 +59,7 @@ def test_the_warning_is_seen_when_enabled(name):
         CALLS[name]()
     messages = _independent_warnings(seen)
     assert messages and "does not depend on argument 0" in messages[0]
-    assert seen[0].filename == __file__  # blamed on the caller, not on func.py
+    assert seen[0].filename == __file__  # blamed on the caller, not on the library
 
 
 def test_zeros_keep_the_kind_and_structure_of_each_argument():
