@@ -16,40 +16,17 @@ When no level is open anywhere, an op pays one integer read (`FORWARD_USERS.coun
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
-from . import tensor as _tensor_module
 from .errors import AutogradError
+from .forward_levels import _LEVELS, FORWARD_USERS
 from .registry import OpNamespace
 from .tensor import Tensor
 
 _ARRAYS = OpNamespace(tensors=False)
 _TENSORS = OpNamespace(tensors=True)
-
-class _ForwardUsers:
-    """How many forward levels are open in any thread (a plain attribute: the hot-path read)."""
-
-    __slots__ = ("count", "lock")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-
-
-FORWARD_USERS = _ForwardUsers()
-
-
-class _Levels(threading.local):
-    def __init__(self) -> None:
-        self.tables: list[dict[int, tuple[Tensor, Tensor]]] = []
-        self.batches: list[int | None] = []  # each level's batch size (None: plain tangents)
-        self.visible = 0  # levels [0, visible) see the ops being recorded
-
-
-_LEVELS = _Levels()
 
 
 class ForwardLevel:
@@ -97,34 +74,6 @@ class ForwardLevel:
 def forward_active() -> bool:
     """True when this thread has a forward level open (so gradients must stay differentiable)."""
     return bool(_LEVELS.tables)
-
-
-def carries_tangent(tensor: Tensor) -> bool:
-    """True when `tensor` has a tangent at a visible forward level: turning it into a plain
-    array or number there would silently drop its derivative (tensor.py refuses that)."""
-    state = _LEVELS
-    for k in range(state.visible):
-        entry = state.tables[k].get(id(tensor))
-        if entry is not None and entry[0] is tensor:
-            return True
-    return False
-
-
-
-def hand_over_tangent(source: Tensor, target: Tensor) -> None:
-    """Give `target` the tangents `source` has at the visible levels (`source` loses them):
-    an in-place write (x[i] = y) keeps the written tensor's identity while its value, and so
-    its tangent, moves to a new node (ops/shape.py)."""
-    state = _LEVELS
-    for k in range(state.visible):
-        table = state.tables[k]
-        entry = table.get(id(source))
-        if entry is not None and entry[0] is source:
-            del table[id(source)]
-            table[id(target)] = (target, entry[1])
-
-_tensor_module._carries_tangent = carries_tangent
-_tensor_module._FORWARD = FORWARD_USERS
 
 
 def propagate_tangents(prim: Any, out: Tensor, parents: tuple, params: dict) -> None:

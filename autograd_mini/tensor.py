@@ -7,13 +7,13 @@ This file holds what is not an op: construction, conversion, comparison, in-plac
 
 from __future__ import annotations
 
-import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AutogradError, ShapeError
+from .errors import AutogradError, ShapeError, caller_stacklevel
+from .forward_levels import FORWARD_USERS, carries_tangent, hand_over_tangent
 from .grad_mode import STATE
 from .node import UNCHANGED, Node
 
@@ -35,21 +35,6 @@ def to_array(data: ArrayLike, dtype: Any, op: str = "Tensor") -> np.ndarray:
         f"{op}: cannot make a tensor from data of dtype {array.dtype}; expected real numbers "
         "(floats, ints or bools)"
     )
-
-
-def _no_tangent(tensor: Tensor) -> bool:
-    return False
-
-
-class _NoForwardLevels:
-    count = 0
-
-
-# Whether a tensor carries a forward-mode tangent at a visible level: forward.py installs its
-# count of open levels and the real test when it is imported (it imports this module, so it
-# cannot be imported here); the count is read first, so no call is made outside forward mode.
-_FORWARD: Any = _NoForwardLevels()
-_carries_tangent = _no_tangent
 
 
 class Tensor(Node):
@@ -149,9 +134,16 @@ class Tensor(Node):
     def item(self) -> float:
         return self.data.item()
 
+    def _carries_derivative(self) -> bool:
+        """True when a plain number or array made from this tensor would silently lose a
+        derivative: it requires grad while the graph is recorded, or it carries a forward-mode
+        tangent (inside jvp, jacfwd, ...)."""
+        return (self._requires_grad and STATE.grad_enabled
+                or FORWARD_USERS.count > 0 and carries_tangent(self))
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied); refused while it would cut the graph."""
-        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
+        if self._carries_derivative():
             raise self._silent_detach_error("numpy()")
         return self.data
 
@@ -163,9 +155,7 @@ class Tensor(Node):
         """`np.asarray(t)`: the array, unless t requires grad while the graph is recorded
         (PyTorch's rule: the result would silently carry no gradient). An integer or boolean
         dtype is allowed (`np.int64(t)`, as `t.long()` in PyTorch): it has no gradient to lose."""
-        if (self._requires_grad and STATE.grad_enabled
-                or _FORWARD.count and _carries_tangent(self)) and (
-                dtype is None or np.dtype(dtype).kind not in "biu"):
+        if self._carries_derivative() and (dtype is None or np.dtype(dtype).kind not in "biu"):
             raise self._silent_detach_error("np.asarray(tensor)")
         data = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return data.copy() if copy else data
@@ -263,12 +253,12 @@ class Tensor(Node):
 
     def __float__(self) -> float:
         # math.exp(t) would drop the graph (or, in forward mode, the tangent)
-        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
+        if self._carries_derivative():
             raise self._silent_detach_error("float(tensor)")
         return float(self.data)
 
     def __int__(self) -> int:
-        if self._requires_grad and STATE.grad_enabled or _FORWARD.count and _carries_tangent(self):
+        if self._carries_derivative():
             raise self._silent_detach_error("int(tensor)")
         return int(self.data)
 
@@ -344,8 +334,8 @@ class Tensor(Node):
     def _inplace(self, ufunc: np.ufunc, other: ArrayLike, what: str) -> Tensor:
         # Forward mode: x or y carries a tangent; recorded so x's tangent follows its new value
         # (a plain update kept x's old tangent: wrong derivatives, silently).
-        tangents = bool(_FORWARD.count) and (
-            _carries_tangent(self) or isinstance(other, Tensor) and _carries_tangent(other))
+        tangents = bool(FORWARD_USERS.count) and (
+            carries_tangent(self) or isinstance(other, Tensor) and carries_tangent(other))
         if not (STATE.grad_enabled and self.is_leaf and self._requires_grad) and (
                 tangents or STATE.grad_enabled and (
                     self._requires_grad or isinstance(other, Tensor) and other._requires_grad)):
@@ -369,7 +359,6 @@ class Tensor(Node):
         autograd rebinds the name), so the sum keeps every term's gradient."""
         if not self.data.flags.writeable:
             self._check_inplace(what)
-        from .forward import hand_over_tangent  # forward.py imports this module
         from .ops.shape import check_no_view_is_left_behind  # the ops import this module
 
         check_no_view_is_left_behind(self, f"x {what} y")
@@ -481,15 +470,7 @@ def _warn_detached_copy(source: Tensor, requires_grad: bool) -> None:
         "shares t's values but not its graph: no gradient will reach t through it. Write "
         "t.detach() (or am.tensor(t.detach(), requires_grad=True) for a new leaf) to say so, "
         "or use t itself (or an op on it, e.g. t * 1.0) to keep the graph.",
-        UserWarning, stacklevel=_user_stacklevel())
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel of the first frame outside this file (the user's `am.tensor(t)` line)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename == __file__:
-        frame, level = frame.f_back, level + 1
-    return level
+        UserWarning, stacklevel=caller_stacklevel())
 
 
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -3,7 +3,6 @@ hessian, hvp, laplacian (public through `autograd_mini.func`, documented there).
 
 from __future__ import annotations
 
-import sys
 import threading
 import warnings
 import weakref
@@ -14,7 +13,7 @@ import numpy as np
 
 from .autograd import grad as _engine_grad
 from .engine import reaches_leaf
-from .errors import AutogradError
+from .errors import AutogradError, caller_stacklevel
 from .forward import ForwardLevel, forward_active
 from .grad_mode import STATE
 from .tensor import Tensor
@@ -45,12 +44,9 @@ _ignore_independent_output_by_default()
 
 def _warn_independent(where: str, what: str) -> None:
     _ignore_independent_output_by_default()
-    level, frame = 1, sys._getframe(0)
-    while frame.f_back is not None and frame.f_code.co_filename == __file__:
-        frame, level = frame.f_back, level + 1  # blame the first caller outside this file
     warnings.warn(f"{where}: the output does not depend on {what}; its derivative there is "
                   "zeros (HIPS autograd: 'Output seems independent of input')",
-                  IndependentOutputWarning, stacklevel=level)
+                  IndependentOutputWarning, stacklevel=caller_stacklevel())
 
 
 # ---- pytrees: lists, tuples and dicts of leaves ------------------------------------------------

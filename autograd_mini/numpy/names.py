@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy
 
-from ..grad_mode import STATE
 from ..registry import PUBLIC, TENSOR_FUNCTIONS
 from ..tensor import Tensor
 
@@ -114,11 +113,8 @@ def rewrap(value: Any) -> Any:
 def _has_derivative(values: Iterable[Any]) -> bool:
     """A Tensor among `values` requires grad while the graph is recorded, or carries a
     forward-mode tangent (inside jvp, jacfwd, ...)."""
-    from ..forward import carries_tangent
-
     for v in values:
-        if isinstance(v, Tensor) and (v.requires_grad and STATE.grad_enabled
-                                      or carries_tangent(v)):
+        if isinstance(v, Tensor) and v._carries_derivative():
             return True
         if type(v) in (list, tuple) and _has_derivative(v):
             return True

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy
 
-from ..grad_mode import STATE
 from ..registry import TENSOR_FUNCTIONS
 from ..tensor import UFUNC_FUNCTIONS, Tensor
 from . import linalg, resolve
@@ -44,10 +43,7 @@ def _foreign_operand(inputs: tuple) -> bool:
 
 def _requires_grad(values: Any) -> bool:
     """A Tensor among `values` requires grad while recording, or has a forward-mode tangent."""
-    from ..forward import carries_tangent
-
-    return any(isinstance(v, Tensor) and (v.requires_grad and STATE.grad_enabled
-                                          or carries_tangent(v)) for v in values)
+    return any(isinstance(v, Tensor) and v._carries_derivative() for v in values)
 
 
 def dispatch_ufunc(ufunc: numpy.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import apply
 from ..errors import AutogradError, ShapeError
-from ..forward import FORWARD_USERS, carries_tangent, hand_over_tangent
+from ..forward_levels import FORWARD_USERS, carries_tangent, hand_over_tangent
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .args import as_int, as_tensor, is_int, normalize_index, single_axis
