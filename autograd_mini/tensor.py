@@ -369,23 +369,32 @@ class Tensor(Node):
             raise ShapeError(f"{what}: the result would have shape {shape} and dtype {dtype}, "
                              f"but an in-place update keeps the tensor's {self.shape} "
                              f"{self.dtype}; write x = x {what[0]} y instead")
-        # The value before the update becomes a tensor of its own (its node and tangents move
-        # to it). Under no_grad only a tangent is carried: x keeps its node and requires_grad.
-        moves_node = STATE.grad_enabled
-        before = Tensor._make(self.data.copy(), self._requires_grad)
-        if moves_node:
-            before._take_node(self)
-        if tangents:
-            hand_over_tangent(self, before)
+        before = self._value_before_write(self.data.copy(), tangents)
         self.bump_version()  # before the op records, so its output counts as unchanged
         out = _OUT_OF_PLACE[ufunc](before, other)
         self.data[...] = out.data  # the same memory, so views of x see the change
-        if moves_node:
+        self._become_output_of(out, tangents)
+        return self
+
+    def _value_before_write(self, data: np.ndarray, tangents: bool) -> Tensor:
+        """An in-place write that joins the graph (`x += y`, `x[i] = y`): the value before it
+        becomes a tensor of its own, and this tensor's node and tangents move to it (under
+        no_grad only the tangents: a write there records nothing)."""
+        before = Tensor._make(data, self._requires_grad)
+        if STATE.grad_enabled:
+            before._take_node(self)
+        if tangents:
+            hand_over_tangent(self, before)
+        return before
+
+    def _become_output_of(self, out: Tensor, tangents: bool) -> None:
+        """After the write: this tensor (same object, same memory, so views and names see the
+        change) takes over the node and tangents of `out`, the op that recorded the write."""
+        if STATE.grad_enabled:
             self._requires_grad = out._requires_grad
             self._take_node(out)
         if tangents:
             hand_over_tangent(out, self)
-        return self
 
     def __iadd__(self, other: ArrayLike) -> Tensor:
         return self._inplace(np.add, other, "+=")

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import apply
 from ..errors import AutogradError, ShapeError
-from ..forward_levels import FORWARD_USERS, carries_tangent, hand_over_tangent
+from ..forward_levels import FORWARD_USERS, carries_tangent
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .args import as_int, as_tensor, is_int, normalize_index, single_axis
@@ -326,25 +326,15 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     if not self.data.flags.writeable:
         self._check_inplace("__setitem__")
     check_no_view_is_left_behind(self, "x[i] = y")
-    # The value before the assignment becomes a tensor of its own (its node moves to it), so
-    # the recorded graph keeps it; then this tensor turns into the setitem output.
-    # Under no_grad only a tangent is carried: x keeps its node and requires_grad.
-    moves_node = STATE.grad_enabled
-    before = Tensor._make(self.data.copy() if self._requires_grad or tangents else self.data,
-                          self._requires_grad)
-    if moves_node:
-        before._take_node(self)
-    if tangents:
-        hand_over_tangent(self, before)
+    # The value before the assignment keeps the recorded graph; this tensor turns into the
+    # setitem output (a constant x's old values are not needed by the VJP: no copy).
+    before = self._value_before_write(
+        self.data.copy() if self._requires_grad or tangents else self.data, tangents)
     value = as_tensor(value, self, "__setitem__")
     self.data[index] = value.data  # the same memory, so views of x see the change
     self.bump_version()
     out = apply(SETITEM, (before, value), {"index": index})  # recorded after the change
-    if moves_node:
-        self._requires_grad = out._requires_grad
-        self._take_node(out)
-    if tangents:
-        hand_over_tangent(out, self)
+    self._become_output_of(out, tangents)
 
 
 Tensor.__setitem__ = _setitem  # type: ignore[method-assign]
